@@ -1,0 +1,1 @@
+//! Runnable myrt programs live in `examples/`.

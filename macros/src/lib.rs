@@ -1,0 +1,1 @@
+//! `#[myrt::main]` and `#[myrt::test]`.

@@ -1,0 +1,2 @@
+//! myrt: an async runtime.
+#![deny(unsafe_code)]
