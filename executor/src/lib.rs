@@ -8,3 +8,4 @@
 
 pub(crate) mod loom;
 pub mod park;
+pub mod concurrent;

@@ -1,0 +1,1 @@
+//! Python `concurrent.futures` in Rust shapes (thread-pool executor and futures).

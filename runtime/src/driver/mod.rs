@@ -1,0 +1,1 @@
+//! The reactor: mio `Poll` plus the timer wheel.

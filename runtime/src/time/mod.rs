@@ -1,0 +1,1 @@
+//! Timers: sleep, timeout, interval.
