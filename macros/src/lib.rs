@@ -1,1 +1,282 @@
-//! `#[myrt::main]` and `#[myrt::test]`.
+//! `#[myrt::main]` and `#[myrt::test]`: run an `async fn` on a myrt runtime.
+//!
+//! Use them through the `myrt` crate, which re-exports both. They turn an
+//! `async fn` into a plain one that builds a runtime and blocks on the body,
+//! like `asyncio.run(main())` at the bottom of a Python script:
+//!
+//! ```
+//! #[myrt::main]
+//! async fn main() {
+//!     let answer = myrt::spawn(async { 6 * 7 }).await.unwrap();
+//!     assert_eq!(answer, 42);
+//! }
+//! ```
+//!
+//! Both take the same options, written `name = value` and separated by commas:
+//!
+//! | option | values | default |
+//! | --- | --- | --- |
+//! | `flavor` | `"multi_thread"` (work-stealing pool) or `"current_thread"` (everything on the calling thread) | `"multi_thread"` for `main`, `"current_thread"` for `test` |
+//! | `worker_threads` | a positive integer literal; `multi_thread` only | the runtime builder's default (one per CPU) |
+//! | `crate` | a path to the runtime crate, as a string, for when `myrt` is renamed or re-exported | `"::myrt"` |
+//!
+//! Mistakes are compile errors pointing at the offending token; the function
+//! is still expanded next to the error, so the rest of the code keeps
+//! type-checking and IDE completion keeps working.
+#![deny(unsafe_code)]
+
+mod config;
+mod expand;
+
+use proc_macro::TokenStream;
+
+/// Runs an `async fn main` on a myrt runtime (multi-thread by default).
+///
+/// ```
+/// #[myrt::main(flavor = "current_thread")]
+/// async fn main() {
+///     println!("hello from myrt");
+/// }
+/// ```
+///
+/// expands to (the function keeps its attributes, visibility and return type)
+///
+/// ```
+/// fn main() {
+///     let body = async move {
+///         println!("hello from myrt");
+///     };
+///     ::myrt::runtime::Builder::new_current_thread()
+///         .build()
+///         .expect("failed to build the myrt runtime")
+///         .block_on(body)
+/// }
+/// ```
+///
+/// See the [crate docs](crate) for the options: `flavor` (default
+/// `"multi_thread"`), `worker_threads` and `crate`.
+///
+/// # Examples
+///
+/// Four workers, and a `Result` returned from `main`:
+///
+/// ```
+/// #[myrt::main(worker_threads = 4)]
+/// async fn main() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = "42".parse()?;
+///     assert_eq!(n, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// With the runtime crate under another name:
+///
+/// ```
+/// use myrt as rt;
+///
+/// #[rt::main(crate = "rt")]
+/// async fn main() {}
+/// ```
+///
+/// # Panics
+///
+/// The generated `main` panics with "failed to build the myrt runtime" if the
+/// runtime cannot be built (for example, the OS refuses to start threads).
+///
+/// # Errors
+///
+/// Each example below fails to compile; the one after it differs only in the
+/// fix and compiles.
+///
+/// The function must be `async` (the error points at `fn`):
+///
+/// ```compile_fail
+/// #[myrt::main]
+/// fn main() {}
+/// ```
+/// ```
+/// #[myrt::main]
+/// async fn main() {}
+/// ```
+///
+/// Unknown options are rejected (the error lists the valid ones):
+///
+/// ```compile_fail
+/// #[myrt::main(flavour = "current_thread")]
+/// async fn main() {}
+/// ```
+/// ```
+/// #[myrt::main(flavor = "current_thread")]
+/// async fn main() {}
+/// ```
+///
+/// So are bad values, pointed at the value:
+///
+/// ```compile_fail
+/// #[myrt::main(flavor = "single_thread")]
+/// async fn main() {}
+/// ```
+/// ```
+/// #[myrt::main(flavor = "multi_thread")]
+/// async fn main() {}
+/// ```
+///
+/// `worker_threads` must be at least 1:
+///
+/// ```compile_fail
+/// #[myrt::main(worker_threads = 0)]
+/// async fn main() {}
+/// ```
+/// ```
+/// #[myrt::main(worker_threads = 1)]
+/// async fn main() {}
+/// ```
+///
+/// `worker_threads` needs the multi-thread flavor:
+///
+/// ```compile_fail
+/// #[myrt::main(flavor = "current_thread", worker_threads = 2)]
+/// async fn main() {}
+/// ```
+/// ```
+/// #[myrt::main(flavor = "multi_thread", worker_threads = 2)]
+/// async fn main() {}
+/// ```
+///
+/// Each option may be given once:
+///
+/// ```compile_fail
+/// #[myrt::main(worker_threads = 2, worker_threads = 2)]
+/// async fn main() {}
+/// ```
+/// ```
+/// #[myrt::main(worker_threads = 2)]
+/// async fn main() {}
+/// ```
+///
+/// `crate` must name a path:
+///
+/// ```compile_fail
+/// #[myrt::main(crate = "my rt")]
+/// async fn main() {}
+/// ```
+/// ```
+/// #[myrt::main(crate = "myrt")]
+/// async fn main() {}
+/// ```
+///
+/// `main` takes no arguments and no generic parameters:
+///
+/// ```compile_fail
+/// #[myrt::main]
+/// async fn main(args: Vec<String>) {}
+/// ```
+/// ```compile_fail
+/// #[myrt::main]
+/// async fn main<T>() {}
+/// ```
+/// ```
+/// #[myrt::main]
+/// async fn main() {
+///     let _args: Vec<String> = std::env::args().collect();
+/// }
+/// ```
+#[allow(clippy::needless_doctest_main)] // the expansion shown above is a `fn main`
+#[proc_macro_attribute]
+pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::main_impl(attr.into(), item.into()).into()
+}
+
+/// Runs an `async fn` test on a myrt runtime (current-thread by default).
+///
+/// The function becomes a `#[test]` that builds its own runtime, so each test
+/// is isolated. Other attributes (`#[should_panic]`, `#[ignore]`, ...) are
+/// kept, and the test may return a `Result` like any `#[test]`. The options
+/// are those of [`main`](macro@main); only the default flavor differs.
+///
+/// # Examples
+///
+/// ```
+/// #[myrt::test]
+/// async fn joins_a_task() {
+///     assert_eq!(myrt::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+///
+/// #[myrt::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() {}
+///
+/// #[myrt::test]
+/// #[should_panic(expected = "boom")]
+/// async fn panics() {
+///     panic!("boom");
+/// }
+/// # fn main() {}
+/// ```
+///
+/// # Panics
+///
+/// The test panics with "failed to build the myrt runtime" if the runtime
+/// cannot be built.
+///
+/// # Errors
+///
+/// Besides the option errors of [`main`](macro@main), each shown failing and
+/// then fixed:
+///
+/// The test must be `async`:
+///
+/// ```compile_fail
+/// #[myrt::test]
+/// fn not_async() {}
+/// # fn main() {}
+/// ```
+/// ```
+/// #[myrt::test]
+/// async fn not_async() {}
+/// # fn main() {}
+/// ```
+///
+/// A test takes no arguments:
+///
+/// ```compile_fail
+/// #[myrt::test]
+/// async fn with_input(n: u32) {}
+/// # fn main() {}
+/// ```
+/// ```
+/// #[myrt::test]
+/// async fn with_input() {}
+/// # fn main() {}
+/// ```
+///
+/// `worker_threads` needs `flavor = "multi_thread"`, which is not the default
+/// for tests:
+///
+/// ```compile_fail
+/// #[myrt::test(worker_threads = 2)]
+/// async fn two_workers() {}
+/// # fn main() {}
+/// ```
+/// ```
+/// #[myrt::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn two_workers() {}
+/// # fn main() {}
+/// ```
+///
+/// `#[myrt::test]` already adds `#[test]`; a second one is an error:
+///
+/// ```compile_fail
+/// #[myrt::test]
+/// #[test]
+/// async fn twice() {}
+/// # fn main() {}
+/// ```
+/// ```
+/// #[myrt::test]
+/// async fn twice() {}
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::test_impl(attr.into(), item.into()).into()
+}
