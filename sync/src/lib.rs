@@ -1,1 +1,79 @@
-//! asyncio-style synchronization primitives.
+//! asyncio-style synchronization primitives that work from tasks *and*
+//! plain threads.
+//!
+//! Python's `asyncio` primitives cannot be used from threads and
+//! `threading`'s cannot be awaited. These are both: each async method has a
+//! blocking twin for threads (`wait_blocking`, `blocking_lock`,
+//! `put_blocking`…) that drives the very same future by parking the thread.
+//! The crate knows nothing but [`std::task::Waker`], so it works under any
+//! executor; `myrt` re-exports it as `myrt::sync`.
+//!
+//! | here | asyncio / threading |
+//! | --- | --- |
+//! | [`Event`] | `Event` |
+//! | [`Lock<T>`] | `Lock` (with the data inside) |
+//! | [`Semaphore`], [`Semaphore::bounded`] | `Semaphore`, `BoundedSemaphore` |
+//! | [`Condition`] | `Condition` (over a [`Lock`] guard) |
+//! | [`Barrier`] | `Barrier` |
+//! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `Queue`, `LifoQueue`, `PriorityQueue` |
+//!
+//! # Cancel safety
+//!
+//! Waiters queue in FIFO order. Dropping a wait future (cancelling the
+//! task, losing a `select`, timing out) never loses anything: a waiter that
+//! was already handed a permit, the lock, a notification or a queue slot
+//! passes it on to the next waiter; one that was not just leaves the queue.
+//! Every async method documents this under `# Cancel safety`.
+//!
+//! # Examples
+//!
+//! A thread feeding a task through a [`Queue`]:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use myrt_sync::Queue;
+//!
+//! async fn consumer(q: Arc<Queue<u32>>) -> u32 {
+//!     let mut sum = 0;
+//!     while let Ok(n) = q.get().await {
+//!         sum += n;
+//!         q.task_done().unwrap();
+//!     }
+//!     sum
+//! }
+//!
+//! let q = Arc::new(Queue::new(8));
+//! let feeder = {
+//!     let q = q.clone();
+//!     std::thread::spawn(move || {
+//!         for n in 1..=3 {
+//!             q.put_blocking(n, None).unwrap();
+//!         }
+//!         q.shutdown(false);
+//!     })
+//! };
+//! feeder.join().unwrap();
+//! // consumer(q) would now return 6 under any executor.
+//! # drop(consumer(q));
+//! ```
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod barrier;
+mod blocking;
+mod condition;
+mod event;
+mod lock;
+pub(crate) mod loom;
+pub mod queue;
+pub mod semaphore;
+mod wait_list;
+
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
+pub use condition::{Condition, ConditionWait};
+pub use event::{Event, EventWait};
+pub use lock::{Lock, LockFuture, LockGuard, OwnedLockFuture, OwnedLockGuard, TryLockError};
+pub use queue::{GetError, LifoQueue, PriorityQueue, PutError, Queue, TaskDoneError};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, ReleaseError, Semaphore, SemaphorePermit, TryAcquireError,
+};

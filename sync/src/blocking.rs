@@ -1,0 +1,85 @@
+//! Driving this crate's futures from plain threads.
+//!
+//! Every blocking variant (`wait_blocking`, `blocking_lock`, `put_blocking`…)
+//! polls the very same future its async twin returns, with a waker that
+//! unparks the calling thread. A timeout simply drops the future, so the
+//! cancel-safety rules of the async form apply unchanged.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::{Duration, Instant};
+
+/// Unparks the thread that is blocked on a future.
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+}
+
+/// Polls `fut` on the current thread until it completes or `timeout`
+/// elapses (`None` waits forever). Returns `None` on timeout, after
+/// dropping the future.
+pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F::Output> {
+    // A timeout too large to represent is the same as no timeout.
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let has_deadline = timeout.is_some() && deadline.is_some();
+    let mut fut = pin!(fut);
+    THREAD_WAKER.with(|waker| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return Some(v);
+            }
+            match deadline {
+                Some(d) if has_deadline => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return None;
+                    }
+                    thread::park_timeout(d - now);
+                }
+                _ => thread::park(),
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::{pending, ready};
+
+    #[test]
+    fn ready_future_completes() {
+        assert_eq!(block_on(ready(7), None), Some(7));
+        assert_eq!(block_on(ready(7), Some(Duration::ZERO)), Some(7));
+    }
+
+    #[test]
+    fn pending_future_times_out() {
+        let t = Instant::now();
+        assert_eq!(
+            block_on(pending::<()>(), Some(Duration::from_millis(20))),
+            None
+        );
+        assert!(t.elapsed() >= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn huge_timeout_means_forever_but_ready_still_returns() {
+        assert_eq!(block_on(ready(1), Some(Duration::MAX)), Some(1));
+    }
+}

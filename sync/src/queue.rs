@@ -1,0 +1,773 @@
+//! `Queue`, `LifoQueue` and `PriorityQueue`: bounded or unbounded queues
+//! that tasks await and threads block on, with `task_done`/`join` and
+//! Python 3.13's `shutdown`.
+//!
+//! All three are [`GenericQueue`] with a different [`QueueKind`]; the
+//! aliases are the names to use.
+//!
+//! # Wake discipline
+//!
+//! As in asyncio, callers may barge: `put_nowait`/`get_nowait` can take a
+//! slot or item meant for a waiter that was woken but has not run yet. That
+//! waiter re-checks, and queues again at the front. Nothing is lost or
+//! duplicated either way, and a woken waiter that is dropped passes its
+//! wake-up on to the next one.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::blocking::block_on;
+use crate::loom::{lock, Mutex, MutexGuard};
+use crate::wait_list::{Key, WaitList, Wakers};
+
+mod sealed {
+    #[allow(unreachable_pub)]
+    pub trait Sealed {}
+}
+
+/// The storage order of a [`GenericQueue`]: [`Fifo`], [`Lifo`] or
+/// [`Priority`]. Sealed.
+pub trait QueueKind<T>: sealed::Sealed {
+    /// The collection holding the items.
+    #[doc(hidden)]
+    type Store: Default;
+    #[doc(hidden)]
+    fn push(store: &mut Self::Store, item: T);
+    #[doc(hidden)]
+    fn pop(store: &mut Self::Store) -> Option<T>;
+    #[doc(hidden)]
+    fn len(store: &Self::Store) -> usize;
+}
+
+/// First in, first out ([`Queue`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fifo;
+
+/// Last in, first out ([`LifoQueue`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lifo;
+
+/// Smallest first, like Python's `heapq`-based `PriorityQueue`
+/// ([`PriorityQueue`]); wrap items in [`std::cmp::Reverse`] for largest
+/// first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Priority;
+
+impl sealed::Sealed for Fifo {}
+impl sealed::Sealed for Lifo {}
+impl sealed::Sealed for Priority {}
+
+impl<T> QueueKind<T> for Fifo {
+    type Store = VecDeque<T>;
+    fn push(s: &mut VecDeque<T>, item: T) {
+        s.push_back(item);
+    }
+    fn pop(s: &mut VecDeque<T>) -> Option<T> {
+        s.pop_front()
+    }
+    fn len(s: &VecDeque<T>) -> usize {
+        s.len()
+    }
+}
+
+impl<T> QueueKind<T> for Lifo {
+    type Store = Vec<T>;
+    fn push(s: &mut Vec<T>, item: T) {
+        s.push(item);
+    }
+    fn pop(s: &mut Vec<T>) -> Option<T> {
+        s.pop()
+    }
+    fn len(s: &Vec<T>) -> usize {
+        s.len()
+    }
+}
+
+impl<T: Ord> QueueKind<T> for Priority {
+    type Store = BinaryHeap<Reverse<T>>;
+    fn push(s: &mut BinaryHeap<Reverse<T>>, item: T) {
+        s.push(Reverse(item));
+    }
+    fn pop(s: &mut BinaryHeap<Reverse<T>>) -> Option<T> {
+        s.pop().map(|Reverse(t)| t)
+    }
+    fn len(s: &BinaryHeap<Reverse<T>>) -> usize {
+        s.len()
+    }
+}
+
+/// A FIFO queue (asyncio's / threading's `Queue`).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use myrt_sync::Queue;
+///
+/// let q = Arc::new(Queue::new(2));
+/// let producer = {
+///     let q = q.clone();
+///     std::thread::spawn(move || {
+///         for i in 0..5 {
+///             q.put_blocking(i, None).unwrap();
+///         }
+///     })
+/// };
+/// let got: Vec<i32> = (0..5).map(|_| q.get_blocking(None).unwrap()).collect();
+/// producer.join().unwrap();
+/// assert_eq!(got, [0, 1, 2, 3, 4]);
+///
+/// async fn worker(q: &Queue<i32>) {
+///     while let Ok(item) = q.get().await {
+///         println!("{item}");
+///         q.task_done().unwrap();
+///     }
+/// }
+/// ```
+pub type Queue<T> = GenericQueue<T, Fifo>;
+
+/// A LIFO queue (asyncio's `LifoQueue`): the last item put is got first.
+///
+/// # Examples
+///
+/// ```
+/// use myrt_sync::LifoQueue;
+///
+/// let q = LifoQueue::new(0);
+/// q.put_nowait(1).unwrap();
+/// q.put_nowait(2).unwrap();
+/// assert_eq!(q.get_nowait(), Ok(2));
+/// ```
+pub type LifoQueue<T> = GenericQueue<T, Lifo>;
+
+/// A priority queue (asyncio's `PriorityQueue`): the smallest item is got
+/// first.
+///
+/// # Examples
+///
+/// ```
+/// use myrt_sync::PriorityQueue;
+///
+/// let q = PriorityQueue::new(0);
+/// for (prio, job) in [(3, "c"), (1, "a"), (2, "b")] {
+///     q.put_nowait((prio, job)).unwrap();
+/// }
+/// assert_eq!(q.get_nowait(), Ok((1, "a")));
+/// ```
+pub type PriorityQueue<T> = GenericQueue<T, Priority>;
+
+/// The queue behind [`Queue`], [`LifoQueue`] and [`PriorityQueue`].
+pub struct GenericQueue<T, K: QueueKind<T>> {
+    maxsize: usize,
+    inner: Mutex<Inner<T, K>>,
+}
+
+struct Inner<T, K: QueueKind<T>> {
+    items: K::Store,
+    unfinished: usize,
+    shutdown: bool,
+    /// Each waiter's data says whether it was woken.
+    getters: WaitList<bool>,
+    putters: WaitList<bool>,
+    joiners: WaitList<bool>,
+    _kind: PhantomData<K>,
+}
+
+impl<T, K: QueueKind<T>> Inner<T, K> {
+    fn len(&self) -> usize {
+        K::len(&self.items)
+    }
+
+    fn full(&self, maxsize: usize) -> bool {
+        maxsize > 0 && self.len() >= maxsize
+    }
+
+    fn push(&mut self, item: T, wakers: &mut Wakers) {
+        K::push(&mut self.items, item);
+        self.unfinished += 1;
+        wake_next(&mut self.getters, wakers);
+    }
+
+    fn pop(&mut self, wakers: &mut Wakers) -> Option<T> {
+        let item = K::pop(&mut self.items)?;
+        wake_next(&mut self.putters, wakers);
+        Some(item)
+    }
+}
+
+/// Wakes the first waiter of `list`, if any.
+fn wake_next(list: &mut WaitList<bool>, wakers: &mut Wakers) {
+    if let Some(key) = list.pop_front() {
+        *list.data_mut(key) = true;
+        wakers.push(list.take_waker(key));
+    }
+}
+
+/// Queues a waiter, or re-queues a woken one at the front.
+fn enqueue(list: &mut WaitList<bool>, key: &mut Option<Key>, cx: &Context<'_>) {
+    match *key {
+        None => *key = Some(list.push_back(false, cx.waker())),
+        Some(k) => {
+            if !list.is_linked(k) {
+                *list.data_mut(k) = false;
+                list.link_front(k);
+            }
+            list.set_waker(k, cx.waker());
+        }
+    }
+}
+
+/// Frees a finished waiter's slot.
+fn dequeue(list: &mut WaitList<bool>, key: &mut Option<Key>) {
+    if let Some(k) = key.take() {
+        list.remove(k);
+    }
+}
+
+impl<T, K: QueueKind<T>> GenericQueue<T, K> {
+    /// A queue holding at most `maxsize` items; 0 means unbounded (as do
+    /// Python's `maxsize <= 0`).
+    pub fn new(maxsize: usize) -> Self {
+        GenericQueue {
+            maxsize,
+            inner: Mutex::new(Inner {
+                items: K::Store::default(),
+                unfinished: 0,
+                shutdown: false,
+                getters: WaitList::new(),
+                putters: WaitList::new(),
+                joiners: WaitList::new(),
+                _kind: PhantomData,
+            }),
+        }
+    }
+
+    /// An unbounded queue; the same as `new(0)`.
+    pub fn unbounded() -> Self {
+        Self::new(0)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<T, K>> {
+        lock(&self.inner)
+    }
+
+    /// The capacity given to [`new`](Self::new) (0 = unbounded).
+    pub fn maxsize(&self) -> usize {
+        self.maxsize
+    }
+
+    /// Number of items in the queue.
+    pub fn qsize(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the queue holds no item.
+    pub fn empty(&self) -> bool {
+        self.qsize() == 0
+    }
+
+    /// Whether the queue holds `maxsize` items (never, if unbounded).
+    pub fn full(&self) -> bool {
+        self.lock().full(self.maxsize)
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_shutdown(&self) -> bool {
+        self.lock().shutdown
+    }
+
+    /// Items put and not yet marked done with [`task_done`](Self::task_done).
+    pub fn unfinished_tasks(&self) -> usize {
+        self.lock().unfinished
+    }
+
+    /// Puts an item without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`PutError::Full`] if the queue is full, [`PutError::ShutDown`] after
+    /// [`shutdown`](Self::shutdown); both hand the item back.
+    pub fn put_nowait(&self, item: T) -> Result<(), PutError<T>> {
+        let mut wakers = Wakers::new();
+        {
+            let mut g = self.lock();
+            if g.shutdown {
+                return Err(PutError::ShutDown(item));
+            }
+            if g.full(self.maxsize) {
+                return Err(PutError::Full(item));
+            }
+            g.push(item, &mut wakers);
+        }
+        wakers.wake();
+        Ok(())
+    }
+
+    /// Takes an item without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`GetError::Empty`] if there is none, [`GetError::ShutDown`] if there
+    /// is none and the queue was shut down.
+    pub fn get_nowait(&self) -> Result<T, GetError> {
+        let mut wakers = Wakers::new();
+        let out = {
+            let mut g = self.lock();
+            match g.pop(&mut wakers) {
+                Some(item) => Ok(item),
+                None if g.shutdown => Err(GetError::ShutDown),
+                None => Err(GetError::Empty),
+            }
+        };
+        wakers.wake();
+        out
+    }
+
+    /// Puts an item, waiting for a free slot while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PutError::ShutDown`] with the item if the queue is or gets shut
+    /// down first.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped the item was not put (it is
+    /// dropped with the future). A dropped putter that had been woken for a
+    /// free slot wakes the next putter instead.
+    pub fn put(&self, item: T) -> impl Future<Output = Result<(), PutError<T>>> + '_ {
+        Put {
+            queue: self,
+            item: Some(item),
+            key: None,
+        }
+    }
+
+    /// Takes an item, waiting while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`GetError::ShutDown`] once the queue is shut down and empty
+    /// (items left by a non-immediate shutdown are still handed out).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: an item is only taken by the poll that returns it, so a
+    /// dropped future never loses one. A dropped getter that had been woken
+    /// for an item wakes the next getter instead.
+    pub fn get(&self) -> impl Future<Output = Result<T, GetError>> + '_ {
+        Get {
+            queue: self,
+            key: None,
+        }
+    }
+
+    /// Marks one item taken from the queue as processed.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskDoneError`] if called more times than items were put (Python's
+    /// `ValueError`).
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut wakers = Wakers::new();
+        {
+            let mut g = self.lock();
+            if g.unfinished == 0 {
+                return Err(TaskDoneError { _priv: () });
+            }
+            g.unfinished -= 1;
+            if g.unfinished == 0 {
+                wakers.extend(g.joiners.drain_with(|w| *w = true));
+            }
+        }
+        wakers.wake();
+        Ok(())
+    }
+
+    /// Waits until every item put has been marked done with
+    /// [`task_done`](Self::task_done); returns at once if none is pending.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped joiner leaves the queue; completion wakes all
+    /// joiners, so there is nothing to pass on.
+    pub fn join(&self) -> impl Future<Output = ()> + '_ {
+        Join {
+            queue: self,
+            key: None,
+        }
+    }
+
+    /// Shuts the queue down (Python 3.13): every later or waiting put fails,
+    /// handing its item back; gets drain what is left, then fail. With
+    /// `immediate`, the items left are dropped at once and counted as done,
+    /// so [`join`](Self::join) waits only for items already taken, and
+    /// waiting gets fail at once.
+    pub fn shutdown(&self, immediate: bool) {
+        let mut wakers = Wakers::new();
+        let mut dropped = Vec::new();
+        {
+            let mut g = self.lock();
+            g.shutdown = true;
+            if immediate {
+                while let Some(item) = K::pop(&mut g.items) {
+                    dropped.push(item);
+                    g.unfinished = g.unfinished.saturating_sub(1);
+                }
+                if g.unfinished == 0 {
+                    wakers.extend(g.joiners.drain_with(|w| *w = true));
+                }
+            }
+            wakers.extend(g.getters.drain_with(|w| *w = true));
+            wakers.extend(g.putters.drain_with(|w| *w = true));
+        }
+        wakers.wake();
+        // User `Drop` code runs outside our lock.
+        drop(dropped);
+    }
+
+    /// Puts an item from a plain thread, blocking while the queue is full,
+    /// for at most `timeout` (`None`: no limit).
+    ///
+    /// # Errors
+    ///
+    /// [`PutError::Full`] on timeout, [`PutError::ShutDown`] on shutdown;
+    /// both hand the item back.
+    pub fn put_blocking(&self, item: T, timeout: Option<Duration>) -> Result<(), PutError<T>> {
+        let mut put = Put {
+            queue: self,
+            item: Some(item),
+            key: None,
+        };
+        match block_on(&mut put, timeout) {
+            Some(r) => r,
+            None => Err(PutError::Full(put.item.take().expect("not put"))),
+        }
+    }
+
+    /// Takes an item from a plain thread, blocking while the queue is
+    /// empty, for at most `timeout` (`None`: no limit).
+    ///
+    /// # Errors
+    ///
+    /// [`GetError::Empty`] on timeout, [`GetError::ShutDown`] once shut down
+    /// and empty.
+    pub fn get_blocking(&self, timeout: Option<Duration>) -> Result<T, GetError> {
+        let get = Get {
+            queue: self,
+            key: None,
+        };
+        block_on(get, timeout).unwrap_or(Err(GetError::Empty))
+    }
+
+    /// [`join`](Self::join) from a plain thread.
+    pub fn join_blocking(&self) {
+        let join = Join {
+            queue: self,
+            key: None,
+        };
+        block_on(join, None).expect("no timeout");
+    }
+}
+
+impl<T, K: QueueKind<T>> Default for GenericQueue<T, K> {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl<T, K: QueueKind<T>> fmt::Debug for GenericQueue<T, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = self.lock();
+        f.debug_struct("Queue")
+            .field("maxsize", &self.maxsize)
+            .field("qsize", &g.len())
+            .field("unfinished", &g.unfinished)
+            .field("shutdown", &g.shutdown)
+            .finish()
+    }
+}
+
+struct Put<'a, T, K: QueueKind<T>> {
+    queue: &'a GenericQueue<T, K>,
+    item: Option<T>,
+    key: Option<Key>,
+}
+
+// The item is moved, never pinned.
+impl<T, K: QueueKind<T>> Unpin for Put<'_, T, K> {}
+
+impl<T, K: QueueKind<T>> Future for Put<'_, T, K> {
+    type Output = Result<(), PutError<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut wakers = Wakers::new();
+        let out = {
+            let mut g = this.queue.lock();
+            if g.shutdown {
+                dequeue(&mut g.putters, &mut this.key);
+                let item = this.item.take().expect("Put polled after completion");
+                Poll::Ready(Err(PutError::ShutDown(item)))
+            } else if !g.full(this.queue.maxsize) {
+                dequeue(&mut g.putters, &mut this.key);
+                let item = this.item.take().expect("Put polled after completion");
+                g.push(item, &mut wakers);
+                Poll::Ready(Ok(()))
+            } else {
+                enqueue(&mut g.putters, &mut this.key, cx);
+                Poll::Pending
+            }
+        };
+        wakers.wake();
+        out
+    }
+}
+
+impl<T, K: QueueKind<T>> Drop for Put<'_, T, K> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let mut wakers = Wakers::new();
+        {
+            let mut g = self.queue.lock();
+            let woken = g.putters.remove(key);
+            if woken && !g.shutdown && !g.full(self.queue.maxsize) {
+                wake_next(&mut g.putters, &mut wakers);
+            }
+        }
+        wakers.wake();
+        // `self.item` drops after this, outside the lock.
+    }
+}
+
+struct Get<'a, T, K: QueueKind<T>> {
+    queue: &'a GenericQueue<T, K>,
+    key: Option<Key>,
+}
+
+impl<T, K: QueueKind<T>> Future for Get<'_, T, K> {
+    type Output = Result<T, GetError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let mut wakers = Wakers::new();
+        let out = {
+            let mut g = this.queue.lock();
+            if let Some(item) = g.pop(&mut wakers) {
+                dequeue(&mut g.getters, &mut this.key);
+                Poll::Ready(Ok(item))
+            } else if g.shutdown {
+                dequeue(&mut g.getters, &mut this.key);
+                Poll::Ready(Err(GetError::ShutDown))
+            } else {
+                enqueue(&mut g.getters, &mut this.key, cx);
+                Poll::Pending
+            }
+        };
+        wakers.wake();
+        out
+    }
+}
+
+impl<T, K: QueueKind<T>> Drop for Get<'_, T, K> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let mut wakers = Wakers::new();
+        {
+            let mut g = self.queue.lock();
+            let woken = g.getters.remove(key);
+            if woken && g.len() > 0 {
+                wake_next(&mut g.getters, &mut wakers);
+            }
+        }
+        wakers.wake();
+    }
+}
+
+struct Join<'a, T, K: QueueKind<T>> {
+    queue: &'a GenericQueue<T, K>,
+    key: Option<Key>,
+}
+
+impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut g = this.queue.lock();
+        let woken = this.key.is_some_and(|k| *g.joiners.data(k));
+        if woken || g.unfinished == 0 {
+            dequeue(&mut g.joiners, &mut this.key);
+            return Poll::Ready(());
+        }
+        match this.key {
+            None => this.key = Some(g.joiners.push_back(false, cx.waker())),
+            Some(k) => g.joiners.set_waker(k, cx.waker()),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T, K: QueueKind<T>> Drop for Join<'_, T, K> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.queue.lock().joiners.remove(key);
+        }
+    }
+}
+
+/// Why a put failed; the item comes back either way.
+#[non_exhaustive]
+#[derive(Clone, PartialEq, Eq)]
+pub enum PutError<T> {
+    /// The queue is full (or a blocking put timed out; Python's `QueueFull`).
+    Full(T),
+    /// The queue was shut down (Python's `QueueShutDown`).
+    ShutDown(T),
+}
+
+impl<T> PutError<T> {
+    /// The item that was not put.
+    pub fn into_inner(self) -> T {
+        match self {
+            PutError::Full(t) | PutError::ShutDown(t) => t,
+        }
+    }
+
+    /// Whether the queue was full.
+    pub fn is_full(&self) -> bool {
+        matches!(self, PutError::Full(_))
+    }
+
+    /// Whether the queue was shut down.
+    pub fn is_shutdown(&self) -> bool {
+        matches!(self, PutError::ShutDown(_))
+    }
+}
+
+impl<T> fmt::Debug for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Full(_) => f.write_str("Full(..)"),
+            PutError::ShutDown(_) => f.write_str("ShutDown(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for PutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PutError::Full(_) => f.write_str("queue is full"),
+            PutError::ShutDown(_) => f.write_str("queue is shut down"),
+        }
+    }
+}
+
+impl<T> std::error::Error for PutError<T> {}
+
+/// Why a get failed.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GetError {
+    /// No item (or a blocking get timed out; Python's `QueueEmpty`).
+    Empty,
+    /// No item, and the queue was shut down (Python's `QueueShutDown`).
+    ShutDown,
+}
+
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::Empty => f.write_str("queue is empty"),
+            GetError::ShutDown => f.write_str("queue is shut down and empty"),
+        }
+    }
+}
+
+impl std::error::Error for GetError {}
+
+/// [`GenericQueue::task_done`] was called more times than items were put.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDoneError {
+    _priv: (),
+}
+
+impl fmt::Display for TaskDoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task_done() called too many times")
+    }
+}
+
+impl std::error::Error for TaskDoneError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders() {
+        let f = Queue::new(0);
+        let l = LifoQueue::new(0);
+        let p = PriorityQueue::new(0);
+        for i in [2, 3, 1] {
+            f.put_nowait(i).unwrap();
+            l.put_nowait(i).unwrap();
+            p.put_nowait(i).unwrap();
+        }
+        let drain = |g: &dyn Fn() -> Result<i32, GetError>| -> Vec<i32> {
+            std::iter::from_fn(|| g().ok()).collect()
+        };
+        assert_eq!(drain(&|| f.get_nowait()), [2, 3, 1]);
+        assert_eq!(drain(&|| l.get_nowait()), [1, 3, 2]);
+        assert_eq!(drain(&|| p.get_nowait()), [1, 2, 3]);
+    }
+
+    #[test]
+    fn full_and_unbounded() {
+        let q = Queue::new(1);
+        assert!(!q.full());
+        q.put_nowait(1).unwrap();
+        assert!(q.full());
+        assert_eq!(q.put_nowait(2).unwrap_err().into_inner(), 2);
+        let u = Queue::unbounded();
+        for i in 0..100 {
+            u.put_nowait(i).unwrap();
+        }
+        assert!(!u.full());
+        assert_eq!(u.qsize(), 100);
+        assert_eq!(u.maxsize(), 0);
+    }
+
+    #[test]
+    fn task_done_accounting() {
+        let q = Queue::new(0);
+        assert!(q.task_done().is_err());
+        q.put_nowait(()).unwrap();
+        q.put_nowait(()).unwrap();
+        assert_eq!(q.unfinished_tasks(), 2);
+        q.get_nowait().unwrap();
+        q.task_done().unwrap();
+        q.task_done().unwrap();
+        assert_eq!(q.task_done(), Err(TaskDoneError { _priv: () }));
+    }
+
+    #[test]
+    fn shutdown_modes() {
+        let q = Queue::new(0);
+        q.put_nowait(1).unwrap();
+        q.put_nowait(2).unwrap();
+        q.shutdown(false);
+        assert!(q.put_nowait(3).unwrap_err().is_shutdown());
+        assert_eq!(q.get_nowait(), Ok(1));
+        q.shutdown(true);
+        assert_eq!(q.get_nowait(), Err(GetError::ShutDown));
+        assert_eq!(q.unfinished_tasks(), 1, "taken item still pending");
+        q.task_done().unwrap();
+    }
+}

@@ -1,0 +1,700 @@
+//! `Semaphore` and `BoundedSemaphore` (a bounded constructor), with RAII
+//! permits and strict FIFO fairness.
+//!
+//! # Implementation
+//!
+//! Released permits are handed to the waiter at the front of the queue at
+//! release time, even partially: a waiter asking for 5 of which 3 are free
+//! keeps those 3 while it waits for the other 2, and everything released in
+//! the meantime goes to it first. So free permits exist only while nobody
+//! waits, `try_acquire` never barges past a queued waiter, and a large
+//! `acquire_many` is never starved by small ones. A waiter dropped while
+//! holding a partial or full assignment releases it again, which hands it
+//! on to the next waiter.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll};
+
+use crate::blocking::block_on;
+use crate::loom::{lock, Mutex};
+use crate::wait_list::{Key, WaitList, Wakers};
+
+/// The most permits a semaphore can hold.
+pub const MAX_PERMITS: usize = usize::MAX >> 3;
+
+/// A counting semaphore usable from tasks (`acquire().await`) and threads
+/// (`acquire_blocking()`), like asyncio's `Semaphore` and threading's.
+///
+/// Permits come back as RAII guards that release on drop. Waiters are served
+/// in strict FIFO order. [`Semaphore::bounded`] makes the equivalent of
+/// Python's `BoundedSemaphore`.
+///
+/// # Examples
+///
+/// ```
+/// use myrt_sync::Semaphore;
+///
+/// let sem = Semaphore::new(2);
+/// let a = sem.try_acquire().unwrap();
+/// let _b = sem.try_acquire().unwrap();
+/// assert!(sem.try_acquire().is_err());
+/// drop(a);
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
+pub struct Semaphore {
+    inner: Mutex<Inner>,
+    bound: Option<usize>,
+}
+
+struct Inner {
+    /// Free permits; zero whenever a waiter is queued.
+    permits: usize,
+    /// Permits assigned to waiters that have not yet taken them.
+    assigned: usize,
+    /// Permits held by live guards.
+    held: usize,
+    closed: bool,
+    waiters: WaitList<Waiter>,
+}
+
+struct Waiter {
+    requested: usize,
+    assigned: usize,
+    state: WaitState,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WaitState {
+    Waiting,
+    Granted,
+    Closed,
+}
+
+impl Inner {
+    /// Hands `n` released permits to the queue front first, then to the
+    /// free count.
+    fn release(&mut self, mut n: usize, wakers: &mut Wakers) {
+        while n > 0 {
+            let Some(front) = self.waiters.front() else {
+                break;
+            };
+            let w = self.waiters.data_mut(front);
+            let give = n.min(w.requested - w.assigned);
+            w.assigned += give;
+            self.assigned += give;
+            n -= give;
+            if w.assigned < w.requested {
+                break;
+            }
+            w.state = WaitState::Granted;
+            self.waiters.unlink(front);
+            wakers.push(self.waiters.take_waker(front));
+        }
+        self.permits += n;
+    }
+}
+
+/// State of one pending acquisition, shared by every acquire future.
+#[derive(Debug)]
+pub(crate) struct AcquireState {
+    n: usize,
+    key: Option<Key>,
+    done: bool,
+}
+
+impl AcquireState {
+    pub(crate) const fn new(n: usize) -> Self {
+        AcquireState {
+            n,
+            key: None,
+            done: false,
+        }
+    }
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` permits; [`release`](Self::release) may
+    /// raise the count without limit (up to [`MAX_PERMITS`]).
+    ///
+    /// # Panics
+    ///
+    /// If `permits > MAX_PERMITS`.
+    pub fn new(permits: usize) -> Self {
+        Self::with_bound(permits, None)
+    }
+
+    /// A bounded semaphore (Python's `BoundedSemaphore`): releasing so that
+    /// the count would exceed `permits` is an error, and asking for more than
+    /// `permits` at once fails instead of waiting forever.
+    ///
+    /// # Panics
+    ///
+    /// If `permits > MAX_PERMITS`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_sync::Semaphore;
+    ///
+    /// let sem = Semaphore::bounded(1);
+    /// assert!(sem.release(1).is_err());
+    /// let p = sem.try_acquire().unwrap();
+    /// p.forget();
+    /// assert!(sem.release(1).is_ok());
+    /// ```
+    pub fn bounded(permits: usize) -> Self {
+        Self::with_bound(permits, Some(permits))
+    }
+
+    fn with_bound(permits: usize, bound: Option<usize>) -> Self {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore holds at most {MAX_PERMITS} permits"
+        );
+        Semaphore {
+            inner: Mutex::new(Inner {
+                permits,
+                assigned: 0,
+                held: 0,
+                closed: false,
+                waiters: WaitList::new(),
+            }),
+            bound,
+        }
+    }
+
+    /// Permits that can be taken right now without waiting (zero while
+    /// anyone is queued).
+    pub fn available_permits(&self) -> usize {
+        lock(&self.inner).permits
+    }
+
+    /// The bound given to [`Semaphore::bounded`], if any.
+    pub fn bound(&self) -> Option<usize> {
+        self.bound
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        lock(&self.inner).closed
+    }
+
+    /// Closes the semaphore: every waiter and every later acquire gets
+    /// [`AcquireError::Closed`]. Permits already held stay valid.
+    pub fn close(&self) {
+        let mut wakers = Wakers::new();
+        {
+            let mut g = lock(&self.inner);
+            g.closed = true;
+            let mut returned = 0;
+            let drained = g.waiters.drain_with(|w| {
+                returned += w.assigned;
+                w.assigned = 0;
+                w.state = WaitState::Closed;
+            });
+            g.assigned -= returned;
+            g.permits += returned;
+            wakers.extend(drained);
+        }
+        wakers.wake();
+    }
+
+    /// Adds `n` permits, handing them to waiters first (Python's
+    /// `release()`, called `n` times).
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError`] if the semaphore is bounded and the count would
+    /// exceed its bound (Python's `ValueError`), or the total would pass
+    /// [`MAX_PERMITS`]. Nothing is added then.
+    pub fn release(&self, n: usize) -> Result<(), ReleaseError> {
+        let mut wakers = Wakers::new();
+        {
+            let mut g = lock(&self.inner);
+            let total = g.permits + g.assigned + g.held;
+            let limit = self.bound.unwrap_or(MAX_PERMITS);
+            if n > limit || total > limit - n {
+                return Err(ReleaseError { _priv: () });
+            }
+            g.release(n, &mut wakers);
+        }
+        wakers.wake();
+        Ok(())
+    }
+
+    /// Adds `n` permits; the panicking twin of [`release`](Self::release).
+    ///
+    /// # Panics
+    ///
+    /// Where `release` returns an error.
+    pub fn add_permits(&self, n: usize) {
+        if let Err(e) = self.release(n) {
+            panic!("Semaphore::add_permits: {e}");
+        }
+    }
+
+    /// Waits for one permit.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Closed`] once the semaphore is closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, and fair: dropping the future before it completes gives
+    /// back any permit already handed to it, to the next waiter in line;
+    /// dropping it before that just leaves the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_sync::Semaphore;
+    ///
+    /// async fn limited(sem: &Semaphore) {
+    ///     let _permit = sem.acquire().await.expect("semaphore closed");
+    ///     // at most N tasks run this part at once
+    /// }
+    /// ```
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Waits for `n` permits at once. A large request at the front of the
+    /// queue holds smaller ones behind it, so it is never starved. `n == 0`
+    /// completes at once.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Closed`] once closed; [`AcquireError::ExceedsBound`]
+    /// if the semaphore is bounded and `n` is more than its bound.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`acquire`](Self::acquire): permits partly or fully
+    /// handed to a dropped future go to the next waiter.
+    pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
+        Acquire {
+            sem: self,
+            st: AcquireState::new(n),
+        }
+    }
+
+    /// [`acquire`](Self::acquire) for `Arc<Semaphore>`, giving a permit
+    /// that owns its semaphore (`'static`, can move into a spawned task).
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](Self::acquire).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`acquire`](Self::acquire).
+    pub fn acquire_owned(self: StdArc<Self>) -> AcquireOwned {
+        self.acquire_many_owned(1)
+    }
+
+    /// [`acquire_many`](Self::acquire_many) for `Arc<Semaphore>`.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_many`](Self::acquire_many).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`acquire`](Self::acquire).
+    pub fn acquire_many_owned(self: StdArc<Self>, n: usize) -> AcquireOwned {
+        AcquireOwned {
+            sem: self,
+            st: AcquireState::new(n),
+        }
+    }
+
+    /// Takes one permit if one is free and nobody is queued.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits if they are free and nobody is queued.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_raw(n)?;
+        Ok(SemaphorePermit { sem: self, n })
+    }
+
+    /// [`try_acquire`](Self::try_acquire) for `Arc<Semaphore>`.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_acquire`](Self::try_acquire).
+    pub fn try_acquire_owned(self: StdArc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.try_acquire_raw(1)?;
+        Ok(OwnedSemaphorePermit { sem: self, n: 1 })
+    }
+
+    /// Blocks the calling thread until a permit is free.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](Self::acquire).
+    ///
+    /// # Panics
+    ///
+    /// Never, but do not call it from a task: it blocks the worker thread.
+    pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.acquire_many_blocking(1)
+    }
+
+    /// Blocks the calling thread until `n` permits are free.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_many`](Self::acquire_many).
+    pub fn acquire_many_blocking(&self, n: usize) -> Result<SemaphorePermit<'_>, AcquireError> {
+        block_on(self.acquire_many(n), None).expect("no timeout")
+    }
+
+    pub(crate) fn try_acquire_raw(&self, n: usize) -> Result<(), TryAcquireError> {
+        let mut g = lock(&self.inner);
+        if g.closed {
+            return Err(TryAcquireError::Closed);
+        }
+        if g.waiters.is_empty() && g.permits >= n {
+            g.permits -= n;
+            g.held += n;
+            Ok(())
+        } else {
+            Err(TryAcquireError::NoPermits)
+        }
+    }
+
+    /// Polls a pending acquisition; on success the permits count as held.
+    pub(crate) fn poll_acquire(
+        &self,
+        st: &mut AcquireState,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), AcquireError>> {
+        assert!(!st.done, "acquire future polled after completion");
+        let mut g = lock(&self.inner);
+        let Some(key) = st.key else {
+            let n = st.n;
+            if g.closed {
+                st.done = true;
+                return Poll::Ready(Err(AcquireError::Closed));
+            }
+            if self.bound.is_some_and(|b| n > b) {
+                st.done = true;
+                return Poll::Ready(Err(AcquireError::ExceedsBound));
+            }
+            if n == 0 || (g.waiters.is_empty() && g.permits >= n) {
+                g.permits -= n;
+                g.held += n;
+                st.done = true;
+                return Poll::Ready(Ok(()));
+            }
+            // Free permits exist only while the queue is empty; a new front
+            // waiter takes them now and waits for the rest.
+            let take = g.permits.min(n);
+            g.permits -= take;
+            g.assigned += take;
+            let waiter = Waiter {
+                requested: n,
+                assigned: take,
+                state: WaitState::Waiting,
+            };
+            st.key = Some(g.waiters.push_back(waiter, cx.waker()));
+            return Poll::Pending;
+        };
+        match g.waiters.data(key).state {
+            WaitState::Waiting => {
+                g.waiters.set_waker(key, cx.waker());
+                Poll::Pending
+            }
+            WaitState::Granted => {
+                let w = g.waiters.remove(key);
+                g.assigned -= w.assigned;
+                g.held += w.assigned;
+                st.key = None;
+                st.done = true;
+                Poll::Ready(Ok(()))
+            }
+            WaitState::Closed => {
+                g.waiters.remove(key);
+                st.key = None;
+                st.done = true;
+                Poll::Ready(Err(AcquireError::Closed))
+            }
+        }
+    }
+
+    /// Abandons a pending acquisition, passing on whatever it was given.
+    pub(crate) fn cancel_acquire(&self, st: &mut AcquireState) {
+        let Some(key) = st.key.take() else { return };
+        let mut wakers = Wakers::new();
+        {
+            let mut g = lock(&self.inner);
+            let w = g.waiters.remove(key);
+            g.assigned -= w.assigned;
+            g.release(w.assigned, &mut wakers);
+        }
+        wakers.wake();
+    }
+
+    /// Gives back `n` held permits (a guard was dropped).
+    pub(crate) fn release_held(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut wakers = Wakers::new();
+        {
+            let mut g = lock(&self.inner);
+            g.held -= n;
+            g.release(n, &mut wakers);
+        }
+        wakers.wake();
+    }
+
+    /// Stops counting `n` permits as held without returning them.
+    pub(crate) fn forget_held(&self, n: usize) {
+        lock(&self.inner).held -= n;
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = lock(&self.inner);
+        f.debug_struct("Semaphore")
+            .field("permits", &g.permits)
+            .field("waiters", &g.waiters.len())
+            .field("closed", &g.closed)
+            .field("bound", &self.bound)
+            .finish()
+    }
+}
+
+/// Future of [`Semaphore::acquire`] / [`Semaphore::acquire_many`].
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct Acquire<'a> {
+    sem: &'a Semaphore,
+    st: AcquireState,
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = Result<SemaphorePermit<'a>, AcquireError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        this.sem
+            .poll_acquire(&mut this.st, cx)
+            .map_ok(|()| SemaphorePermit {
+                sem: this.sem,
+                n: this.st.n,
+            })
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        self.sem.cancel_acquire(&mut self.st);
+    }
+}
+
+/// Future of [`Semaphore::acquire_owned`] / [`Semaphore::acquire_many_owned`].
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct AcquireOwned {
+    sem: StdArc<Semaphore>,
+    st: AcquireState,
+}
+
+impl Future for AcquireOwned {
+    type Output = Result<OwnedSemaphorePermit, AcquireError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        this.sem
+            .poll_acquire(&mut this.st, cx)
+            .map_ok(|()| OwnedSemaphorePermit {
+                sem: this.sem.clone(),
+                n: this.st.n,
+            })
+    }
+}
+
+impl Drop for AcquireOwned {
+    fn drop(&mut self) {
+        self.sem.cancel_acquire(&mut self.st);
+    }
+}
+
+/// Permits borrowed from a [`Semaphore`]; released when dropped.
+#[must_use = "dropping the permit releases it at once"]
+#[derive(Debug)]
+pub struct SemaphorePermit<'a> {
+    sem: &'a Semaphore,
+    n: usize,
+}
+
+impl SemaphorePermit<'_> {
+    /// How many permits this guard holds.
+    pub fn num_permits(&self) -> usize {
+        self.n
+    }
+
+    /// Keeps the permits taken for good, like a Python `acquire()` never
+    /// followed by `release()`. [`Semaphore::release`] can add them back.
+    pub fn forget(mut self) {
+        self.sem.forget_held(std::mem::take(&mut self.n));
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.sem.release_held(self.n);
+    }
+}
+
+/// Permits from an `Arc<Semaphore>`; released when dropped.
+#[must_use = "dropping the permit releases it at once"]
+#[derive(Debug)]
+pub struct OwnedSemaphorePermit {
+    sem: StdArc<Semaphore>,
+    n: usize,
+}
+
+impl OwnedSemaphorePermit {
+    /// How many permits this guard holds.
+    pub fn num_permits(&self) -> usize {
+        self.n
+    }
+
+    /// The semaphore the permits came from.
+    pub fn semaphore(&self) -> &StdArc<Semaphore> {
+        &self.sem
+    }
+
+    /// Keeps the permits taken for good; see [`SemaphorePermit::forget`].
+    pub fn forget(mut self) {
+        self.sem.forget_held(std::mem::take(&mut self.n));
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        self.sem.release_held(self.n);
+    }
+}
+
+/// Why an acquire failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// More permits were asked of a bounded semaphore than its bound.
+    ExceedsBound,
+}
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AcquireError::Closed => f.write_str("semaphore closed"),
+            AcquireError::ExceedsBound => {
+                f.write_str("asked a bounded semaphore for more permits than its bound")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AcquireError {}
+
+/// Why a `try_acquire` failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TryAcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// Not enough free permits, or others are queued first.
+    NoPermits,
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+/// A release would push a bounded semaphore past its bound (Python's
+/// `ValueError: Semaphore released too many times`), or any semaphore past
+/// [`MAX_PERMITS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseError {
+    _priv: (),
+}
+
+impl fmt::Display for ReleaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore released too many times")
+    }
+}
+
+impl std::error::Error for ReleaseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_accounting() {
+        let s = Semaphore::bounded(2);
+        let p = s.try_acquire().unwrap();
+        assert_eq!(s.release(1), Err(ReleaseError { _priv: () }));
+        drop(p);
+        assert_eq!(s.available_permits(), 2);
+        s.try_acquire_many(2).unwrap().forget();
+        assert_eq!(s.available_permits(), 0);
+        s.release(2).unwrap();
+        assert!(s.release(1).is_err());
+        assert_eq!(s.available_permits(), 2);
+    }
+
+    #[test]
+    fn unbounded_overflow_is_an_error() {
+        let s = Semaphore::new(MAX_PERMITS - 1);
+        assert!(s.release(2).is_err());
+        assert!(s.release(1).is_ok());
+        assert!(s.release(usize::MAX).is_err());
+        assert_eq!(s.available_permits(), MAX_PERMITS);
+    }
+
+    #[test]
+    fn try_acquire_many_zero_and_closed() {
+        let s = Semaphore::new(0);
+        assert_eq!(s.try_acquire_many(0).unwrap().num_permits(), 0);
+        assert_eq!(s.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+        s.close();
+        assert!(s.is_closed());
+        assert_eq!(s.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    }
+
+    #[test]
+    #[should_panic(expected = "add_permits")]
+    fn add_permits_panics_past_bound() {
+        Semaphore::bounded(1).add_permits(1);
+    }
+}
