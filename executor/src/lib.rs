@@ -8,4 +8,12 @@
 
 pub(crate) mod loom;
 pub mod park;
+
+mod blocking;
+pub mod coop;
+pub mod scheduler;
+pub mod task;
+
+pub use scheduler::{Handle, Scheduler};
+pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
 pub mod concurrent;

@@ -1,0 +1,213 @@
+//! The blocking pool behind `spawn_blocking`: threads start on demand up to
+//! a cap, are reused, and exit after an idle timeout.
+//!
+//! A blocking job is an ordinary task (so it gets a `JoinHandle`, abort
+//! before start, and panic capture for free) whose future runs the closure
+//! in its one poll.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::loom::{lock, Arc, Condvar, Mutex};
+use crate::scheduler::Hooks;
+use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
+
+pub(crate) struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    cv: Condvar,
+    max: usize,
+    keep_alive: Duration,
+    hooks: Arc<Hooks>,
+}
+
+struct State {
+    queue: VecDeque<Notified>,
+    /// Threads waiting for work and not yet notified.
+    idle: usize,
+    /// Wake-ups sent and not yet consumed.
+    notified: usize,
+    threads: usize,
+    shutdown: bool,
+    next_id: usize,
+}
+
+#[derive(Clone)]
+struct Spawner(Arc<Inner>);
+
+impl Schedule for Spawner {
+    fn schedule(&self, task: Notified, _yielded: bool) {
+        self.0.push(task);
+    }
+    fn release(&self, _task: RawTask) -> bool {
+        false
+    }
+}
+
+struct BlockingTask<F>(Option<F>);
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.0.take().expect("blocking task polled twice");
+        Poll::Ready(f())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(max: usize, keep_alive: Duration, hooks: Arc<Hooks>) -> BlockingPool {
+        BlockingPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    idle: 0,
+                    notified: 0,
+                    threads: 0,
+                    shutdown: false,
+                    next_id: 0,
+                }),
+                cv: Condvar::new(),
+                max,
+                keep_alive,
+                hooks,
+            }),
+        }
+    }
+
+    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (notified, handle) = task::new_task(BlockingTask(Some(f)), Spawner(self.inner.clone()), None, false);
+        self.inner.push(notified);
+        handle
+    }
+
+    pub(crate) fn threads(&self) -> usize {
+        lock(&self.inner.state).threads
+    }
+
+    /// Cancels queued jobs and tells threads to exit; waits up to `timeout`
+    /// for running jobs (none: do not wait).
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let queued = {
+            let mut st = lock(&self.inner.state);
+            st.shutdown = true;
+            std::mem::take(&mut st.queue)
+        };
+        self.inner.cv.notify_all();
+        for t in queued {
+            t.raw().cancel();
+        }
+        let Some(timeout) = timeout else { return };
+        let deadline = Instant::now() + timeout;
+        // Threads report their exit by decrementing `threads`: wait on that
+        // with the deadline rather than a join that could block forever.
+        let mut st = lock(&self.inner.state);
+        while st.threads > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            st = match self.inner.cv.wait_timeout(st, deadline - now) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+}
+
+impl Inner {
+    fn push(self: &Arc<Self>, task: Notified) {
+        let mut st = lock(&self.state);
+        if st.shutdown {
+            drop(st);
+            task.raw().cancel();
+            return;
+        }
+        st.queue.push_back(task);
+        if st.idle > 0 {
+            st.idle -= 1;
+            st.notified += 1;
+            drop(st);
+            self.cv.notify_one();
+        } else if st.threads < self.max {
+            st.threads += 1;
+            let id = st.next_id;
+            st.next_id += 1;
+            let inner = self.clone();
+            let name = (self.hooks.thread_name)();
+            let spawned = std::thread::Builder::new()
+                .name(format!("{name}-blocking-{id}"))
+                .spawn(move || inner.run());
+            match spawned {
+                Ok(_detached) => {}
+                Err(_) => {
+                    // No thread: the job waits for a running one; if there is
+                    // none, fail the job rather than leave it queued forever.
+                    st.threads -= 1;
+                    if st.threads == 0 {
+                        let t = st.queue.pop_back();
+                        drop(st);
+                        if let Some(t) = t {
+                            t.raw().cancel();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn run(self: Arc<Self>) {
+        let _enter = self.hooks.enter_blocking();
+        if let Some(f) = &self.hooks.on_thread_start {
+            f();
+        }
+        let mut st = lock(&self.state);
+        loop {
+            while let Some(task) = st.queue.pop_front() {
+                drop(st);
+                task.run();
+                st = lock(&self.state);
+            }
+            if st.shutdown {
+                break;
+            }
+            st.idle += 1;
+            let (g, res) = match self.cv.wait_timeout(st, self.keep_alive) {
+                Ok(r) => r,
+                Err(p) => p.into_inner(),
+            };
+            st = g;
+            if st.notified > 0 {
+                st.notified -= 1;
+                continue;
+            }
+            if st.shutdown {
+                st.idle -= 1;
+                break;
+            }
+            if res.timed_out() && st.queue.is_empty() {
+                st.idle -= 1;
+                break;
+            }
+            // Spurious wake-up: still idle.
+            st.idle -= 1;
+        }
+        st.threads -= 1;
+        drop(st);
+        self.cv.notify_all();
+        if let Some(f) = &self.hooks.on_thread_stop {
+            f();
+        }
+    }
+}

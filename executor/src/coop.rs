@@ -1,0 +1,43 @@
+//! Cooperative scheduling budget: a task that keeps finding its resources
+//! ready yields after [`BUDGET`] operations, so it cannot starve the other
+//! tasks on its worker.
+//!
+//! Leaf futures (I/O resources, timers, `JoinHandle`) call [`poll_budget`]
+//! before doing work. Outside a runtime worker there is no budget.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations a task may perform per poll before it is made to yield.
+pub const BUDGET: u32 = 128;
+
+thread_local! {
+    static LEFT: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Gives the task about to be polled a fresh budget.
+pub(crate) fn reset_budget() {
+    LEFT.with(|l| l.set(Some(BUDGET)));
+}
+
+/// Spends one unit of the running task's budget. When it is used up this
+/// wakes the task and returns `Pending`, so the caller yields; the task
+/// resumes on its next turn with a new budget.
+pub fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
+    LEFT.with(|l| match l.get() {
+        None => Poll::Ready(()),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some(n) => {
+            l.set(Some(n - 1));
+            Poll::Ready(())
+        }
+    })
+}
+
+/// How much budget the running task has left (`None`: unlimited).
+pub fn remaining() -> Option<u32> {
+    LEFT.with(|l| l.get())
+}

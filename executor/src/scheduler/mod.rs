@@ -1,0 +1,546 @@
+//! Schedulers: current-thread and multi-thread work-stealing, their shared
+//! configuration, the thread-local runtime context and `block_on`.
+
+pub(crate) mod current;
+pub(crate) mod multi;
+pub(crate) mod queue;
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use crate::blocking::BlockingPool;
+use crate::park::{CondvarPark, Park};
+use crate::task::registry::Registry;
+use crate::task::{self, JoinHandle, TaskInfo};
+
+/// Runs a closure when a runtime thread starts or stops.
+pub type ThreadHook = Arc<dyn Fn() + Send + Sync + 'static>;
+/// Enters a context on a runtime thread (the `myrt` runtime uses it to make
+/// its I/O driver current); the returned guard is dropped when the thread
+/// (or `block_on`) leaves.
+pub type EnterHook = Arc<dyn Fn() -> Box<dyn Any> + Send + Sync + 'static>;
+
+/// Which scheduler a [`Config`] builds.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Tasks run on the thread that calls `block_on`.
+    CurrentThread,
+    /// Tasks run on a pool of work-stealing worker threads.
+    MultiThread,
+}
+
+/// Everything needed to build a [`Scheduler`].
+#[derive(Clone)]
+pub struct Config {
+    /// Which scheduler.
+    pub flavor: Flavor,
+    /// Worker threads (multi-thread only); must be at least 1.
+    pub worker_threads: usize,
+    /// Most threads the blocking pool may run at once; at least 1.
+    pub max_blocking_threads: usize,
+    /// How long an idle blocking thread waits for work before exiting.
+    pub blocking_keep_alive: Duration,
+    /// Names runtime threads.
+    pub thread_name: Arc<dyn Fn() -> String + Send + Sync + 'static>,
+    /// Called on each runtime thread as it starts.
+    pub on_thread_start: Option<ThreadHook>,
+    /// Called on each runtime thread as it stops.
+    pub on_thread_stop: Option<ThreadHook>,
+    /// Called on each runtime thread and in `block_on` to enter the
+    /// embedder's context.
+    pub on_enter: Option<EnterHook>,
+    /// What idle workers block on.
+    pub park: Arc<dyn Park>,
+}
+
+impl Config {
+    /// Defaults for `flavor`: one worker per CPU, 512 blocking threads,
+    /// 10 s keep-alive, threads named `myrt-worker`, a condvar parker.
+    pub fn new(flavor: Flavor) -> Config {
+        Config {
+            flavor,
+            worker_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            thread_name: Arc::new(|| "myrt-worker".to_string()),
+            on_thread_start: None,
+            on_thread_stop: None,
+            on_enter: None,
+            park: Arc::new(CondvarPark::new()),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("flavor", &self.flavor)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The hooks every runtime thread runs.
+pub(crate) struct Hooks {
+    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) on_thread_start: Option<ThreadHook>,
+    pub(crate) on_thread_stop: Option<ThreadHook>,
+    pub(crate) on_enter: Option<EnterHook>,
+    pub(crate) handle: std::sync::OnceLock<Kind>,
+}
+
+impl Hooks {
+    /// Context for a blocking-pool thread: the handle is current (so it can
+    /// spawn), but `block_on` is allowed.
+    pub(crate) fn enter_blocking(&self) -> Option<(EnterGuard, Option<Box<dyn Any>>)> {
+        let handle = self.handle.get()?.upgrade()?;
+        let guard = handle.enter_inner(false);
+        let embed = self.on_enter.as_ref().map(|f| f());
+        Some((guard, embed))
+    }
+}
+
+/// State every scheduler has.
+pub(crate) struct Common {
+    pub(crate) registry: Registry,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) hooks: Arc<Hooks>,
+    pub(crate) park: Arc<dyn Park>,
+    pub(crate) workers: usize,
+}
+
+/// A weak handle (what runtime threads keep, to avoid a cycle).
+#[derive(Clone)]
+pub(crate) enum Kind {
+    Current(std::sync::Weak<current::Shared>),
+    Multi(std::sync::Weak<multi::Shared>),
+}
+
+impl Kind {
+    fn upgrade(&self) -> Option<Handle> {
+        let kind = match self {
+            Kind::Current(w) => Strong::Current(w.upgrade()?),
+            Kind::Multi(w) => Strong::Multi(w.upgrade()?),
+        };
+        Some(Handle { kind })
+    }
+}
+
+#[derive(Clone)]
+enum Strong {
+    Current(Arc<current::Shared>),
+    Multi(Arc<multi::Shared>),
+}
+
+/// A cheap, cloneable reference to a runtime's scheduler: spawn tasks and
+/// blocking jobs on it from anywhere, read its metrics.
+#[derive(Clone)]
+pub struct Handle {
+    kind: Strong,
+}
+
+impl Handle {
+
+    /// The handle of the runtime this thread is in.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime; see [`try_current`](Self::try_current).
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The handle of the runtime this thread is in, or an error outside one.
+    pub fn try_current() -> Result<Handle, NoRuntime> {
+        CONTEXT.with(|c| c.handle.borrow().clone()).ok_or(NoRuntime(()))
+    }
+
+    /// Spawns a task on this runtime.
+    ///
+    /// If the runtime has shut down, the task is cancelled at once: awaiting
+    /// the handle gives a cancelled [`JoinError`](crate::task::JoinError).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_named(future, None)
+    }
+
+    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.kind {
+            Strong::Multi(s) => multi::spawn(s, future, name),
+            Strong::Current(s) => current::spawn(s, future, name),
+        }
+    }
+
+    /// Runs `f` on the blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.kind.common().blocking.spawn(f)
+    }
+
+    /// Counts for this runtime.
+    pub fn metrics(&self) -> Metrics {
+        let c = self.kind.common();
+        Metrics {
+            workers: c.workers,
+            live_tasks: c.registry.live(),
+            blocking_threads: c.blocking.threads(),
+        }
+    }
+
+    /// Snapshots of this runtime's live tasks.
+    pub fn tasks(&self) -> Vec<TaskInfo> {
+        task::collect_infos(&self.kind.common().registry)
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so
+    /// `spawn` and `Handle::current` work from plain threads.
+    pub fn enter(&self) -> EnterGuard {
+        self.enter_inner(false)
+    }
+
+    pub(crate) fn enter_inner(&self, in_runtime: bool) -> EnterGuard {
+        CONTEXT.with(|c| EnterGuard {
+            prev: c.handle.replace(Some(self.clone())),
+            prev_in_runtime: c.in_runtime.replace(in_runtime || c.in_runtime.get()),
+            _not_send: std::marker::PhantomData,
+        })
+    }
+
+    /// Runs a future to completion on this thread.
+    ///
+    /// On a multi-thread runtime spawned tasks keep running on the workers
+    /// meanwhile; on a current-thread runtime they run here, inside this call.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside a runtime (a task or another
+    /// `block_on`), which would otherwise deadlock; see
+    /// [`try_block_on`](Self::try_block_on).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on(future) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`block_on`](Self::block_on), but returns an error instead of
+    /// panicking when called from inside a runtime.
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        if CONTEXT.with(|c| c.in_runtime.get()) {
+            return Err(NestedBlockOn(()));
+        }
+        let strong = &self.kind;
+        let _g = self.enter_inner(true);
+        let _embed = strong.common().hooks.on_enter.as_ref().map(|f| f());
+        Ok(match strong {
+            Strong::Current(s) => current::block_on(s, future),
+            Strong::Multi(_) => park_thread_block_on(future),
+        })
+    }
+}
+
+impl Strong {
+    fn common(&self) -> &Common {
+        match self {
+            Strong::Current(s) => &s.common,
+            Strong::Multi(s) => &s.common,
+        }
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+/// Runtime counts, from [`Handle::metrics`].
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Metrics {
+    /// Worker threads (1 for a current-thread runtime).
+    pub workers: usize,
+    /// Tasks spawned and not yet finished.
+    pub live_tasks: usize,
+    /// Blocking-pool threads alive now.
+    pub blocking_threads: usize,
+}
+
+/// Error from [`Handle::try_current`]: this thread is not in a runtime.
+#[derive(Debug)]
+pub struct NoRuntime(());
+
+impl fmt::Display for NoRuntime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("there is no myrt runtime here: call this from inside `Runtime::block_on`, a spawned task, or after `Handle::enter`")
+    }
+}
+
+impl std::error::Error for NoRuntime {}
+
+/// Error from `try_block_on`: this thread is already driving a runtime.
+#[derive(Debug)]
+pub struct NestedBlockOn(());
+
+impl fmt::Display for NestedBlockOn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "cannot block_on from inside a runtime: this thread is driving async tasks, and blocking it would \
+             stall them; `.await` the future instead, or use spawn_blocking to get a thread that may block",
+        )
+    }
+}
+
+impl std::error::Error for NestedBlockOn {}
+
+struct ContextTls {
+    handle: RefCell<Option<Handle>>,
+    in_runtime: Cell<bool>,
+}
+
+thread_local! {
+    static CONTEXT: ContextTls = const {
+        ContextTls { handle: RefCell::new(None), in_runtime: Cell::new(false) }
+    };
+}
+
+/// Restores the previous runtime context when dropped.
+pub struct EnterGuard {
+    prev: Option<Handle>,
+    prev_in_runtime: bool,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        CONTEXT.with(|c| {
+            *c.handle.borrow_mut() = self.prev.take();
+            c.in_runtime.set(self.prev_in_runtime);
+        });
+    }
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnterGuard")
+    }
+}
+
+struct ThreadWaker {
+    thread: std::thread::Thread,
+    woken: std::sync::atomic::AtomicBool,
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, std::sync::atomic::Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+/// Polls `future` on this thread, parking the thread between wake-ups.
+pub(crate) fn park_thread_block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let tw = Arc::new(ThreadWaker {
+        thread: std::thread::current(),
+        woken: std::sync::atomic::AtomicBool::new(false),
+    });
+    let waker = Waker::from(tw.clone());
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            return v;
+        }
+        while !tw.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
+            std::thread::park();
+        }
+    }
+}
+
+/// A scheduler that owns its threads: dropping it shuts it down, cancels
+/// and drops every task, and joins the workers.
+pub struct Scheduler {
+    handle: Handle,
+    strong: Strong,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Scheduler {
+    /// Builds a scheduler.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `worker_threads` or `max_blocking_threads` is 0;
+    /// the OS error when a worker thread cannot be started.
+    pub fn new(config: Config) -> io::Result<Scheduler> {
+        if config.worker_threads == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "worker_threads must be at least 1 (a runtime with no workers would never run a task)",
+            ));
+        }
+        if config.max_blocking_threads == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "max_blocking_threads must be at least 1"));
+        }
+        let hooks = Arc::new(Hooks {
+            thread_name: config.thread_name.clone(),
+            on_thread_start: config.on_thread_start.clone(),
+            on_thread_stop: config.on_thread_stop.clone(),
+            on_enter: config.on_enter.clone(),
+            handle: std::sync::OnceLock::new(),
+        });
+        let workers = match config.flavor {
+            Flavor::CurrentThread => 1,
+            Flavor::MultiThread => config.worker_threads,
+        };
+        let common = Common {
+            registry: Registry::new(workers),
+            blocking: BlockingPool::new(config.max_blocking_threads, config.blocking_keep_alive, hooks.clone()),
+            hooks: hooks.clone(),
+            park: config.park.clone(),
+            workers,
+        };
+        let (strong, threads) = match config.flavor {
+            Flavor::CurrentThread => {
+                let s = current::Shared::new(common);
+                let _ = hooks.handle.set(Kind::Current(Arc::downgrade(&s)));
+                (Strong::Current(s), Vec::new())
+            }
+            Flavor::MultiThread => {
+                let s = multi::Shared::new(common, workers);
+                let _ = hooks.handle.set(Kind::Multi(Arc::downgrade(&s)));
+                let handle = Handle { kind: Strong::Multi(s.clone()) };
+                let threads = match multi::start(&s, &handle) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        s.begin_shutdown();
+                        return Err(e);
+                    }
+                };
+                (Strong::Multi(s), threads)
+            }
+        };
+        let handle = Handle { kind: strong.clone() };
+        Ok(Scheduler { handle, strong, threads })
+    }
+
+    /// A current-thread scheduler with default settings (handy in tests).
+    ///
+    /// # Errors
+    ///
+    /// As [`Scheduler::new`].
+    pub fn current_thread() -> io::Result<Scheduler> {
+        Scheduler::new(Config::new(Flavor::CurrentThread))
+    }
+
+    /// A multi-thread scheduler with `workers` workers and default settings.
+    ///
+    /// # Errors
+    ///
+    /// As [`Scheduler::new`].
+    pub fn multi_thread(workers: usize) -> io::Result<Scheduler> {
+        let mut c = Config::new(Flavor::MultiThread);
+        c.worker_threads = workers;
+        Scheduler::new(c)
+    }
+
+    /// This scheduler's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs a future to completion on this thread; see [`Handle::block_on`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from inside a runtime; see [`try_block_on`](Self::try_block_on).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// [`block_on`](Self::block_on) that returns an error inside a runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`NestedBlockOn`] when this thread is already driving a runtime.
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        self.handle.try_block_on(future)
+    }
+
+    /// Spawns a task; see [`Handle::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Shuts down, waiting at most `timeout` for blocking jobs that are
+    /// already running (queued ones are cancelled; tasks are always
+    /// cancelled and dropped).
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    fn shutdown(&mut self, blocking_wait: Option<Duration>) {
+        match &self.strong {
+            Strong::Multi(s) => s.begin_shutdown(),
+            Strong::Current(s) => s.begin_shutdown(),
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        let common = self.strong.common();
+        // Drop every task's future here, with this runtime still current so
+        // destructors that spawn or look up the handle behave.
+        {
+            let _g = self.handle.enter_inner(false);
+            let _embed = common.hooks.on_enter.as_ref().map(|f| f());
+            common.registry.close_and_cancel_all();
+            match &self.strong {
+                Strong::Multi(s) => s.drain(),
+                Strong::Current(s) => s.drain(),
+            }
+        }
+        common.blocking.shutdown(blocking_wait);
+    }
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scheduler").field("workers", &self.strong.common().workers).finish()
+    }
+}

@@ -1,0 +1,511 @@
+//! The multi-thread work-stealing scheduler.
+//!
+//! Each worker has a local ring ([`queue::Local`]) and a LIFO slot for the
+//! task most recently woken by the task it is running. Spawns and wakes from
+//! outside go to the global [`queue::Inject`]. An idle worker first steals
+//! half of a random victim's ring; at most half the workers search at once.
+//! A worker that finds nothing parks: on the shared driver if nobody else
+//! holds it, otherwise on its own condition variable.
+//!
+//! Idle protocol (no lost wake-ups): work is published (queue push, with
+//! SeqCst ordering inside the queue's atomics and locks) *before*
+//! `notify_parked` reads the idle counts; a worker adds itself to the
+//! sleepers *before* its last look at the queues. Whichever runs second sees
+//! the other.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+
+use super::queue::{self, Inject, Local, Steal};
+use super::{Common, Handle};
+use crate::loom::{lock, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::*};
+use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
+
+/// Ticks between looks at the global queue (and the driver).
+const GLOBAL_INTERVAL: u32 = 61;
+/// Consecutive LIFO-slot polls before the slot's task goes to the ring.
+const LIFO_LIMIT: u32 = 3;
+
+pub(crate) struct Shared {
+    pub(crate) common: Common,
+    remotes: Box<[Remote]>,
+    inject: Inject,
+    idle: Idle,
+    shutdown: AtomicBool,
+    driver_taken: AtomicBool,
+    /// Cores waiting for their worker thread to pick them up.
+    cores: Mutex<Vec<Option<Box<Core>>>>,
+}
+
+struct Remote {
+    steal: Steal,
+    parker: Arc<Parker>,
+}
+
+struct Core {
+    index: usize,
+    local: Local,
+    lifo: Option<Notified>,
+    lifo_polls: u32,
+    tick: u32,
+    searching: bool,
+    rand: u32,
+}
+
+impl Shared {
+    pub(crate) fn new(common: Common, workers: usize) -> Arc<Shared> {
+        let mut remotes = Vec::with_capacity(workers);
+        let mut cores = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let (local, steal) = queue::local();
+            remotes.push(Remote {
+                steal,
+                parker: Arc::new(Parker::new()),
+            });
+            cores.push(Some(Box::new(Core {
+                index,
+                local,
+                lifo: None,
+                lifo_polls: 0,
+                tick: 0,
+                searching: false,
+                rand: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
+            })));
+        }
+        Arc::new(Shared {
+            common,
+            remotes: remotes.into_boxed_slice(),
+            inject: Inject::new(),
+            idle: Idle::new(workers),
+            shutdown: AtomicBool::new(false),
+            driver_taken: AtomicBool::new(false),
+            cores: Mutex::new(cores),
+        })
+    }
+
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, SeqCst);
+        for r in self.remotes.iter() {
+            r.parker.unpark(self);
+        }
+    }
+
+    /// Drops queued tasks after the workers have exited.
+    pub(crate) fn drain(&self) {
+        while let Some(t) = self.inject.pop() {
+            drop(t);
+        }
+        lock(&self.cores).clear();
+    }
+
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark(self);
+        }
+    }
+
+    fn has_work_somewhere(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    }
+
+    fn push_remote(&self, task: Notified) {
+        self.inject.push(task);
+        self.notify_parked();
+    }
+}
+
+thread_local! {
+    /// The worker running on this thread: its scheduler and its core (the
+    /// core is out of the cell while the worker parks).
+    static WORKER: RefCell<Option<(Arc<Shared>, Option<Box<Core>>)>> = const { RefCell::new(None) };
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified, yielded: bool) {
+        if self.shutdown.load(Relaxed) {
+            // The registry cancels it; queuing it now would only leak it.
+            drop(task);
+            return;
+        }
+        let task = WORKER.with(|w| {
+            let Ok(mut w) = w.try_borrow_mut() else { return Some(task) };
+            let Some((shared, Some(core))) = w.as_mut() else { return Some(task) };
+            if !Arc::ptr_eq(shared, self) {
+                return Some(task);
+            }
+            if yielded {
+                core.local.push_back(task, &self.inject);
+            } else if let Some(prev) = core.lifo.replace(task) {
+                core.local.push_back(prev, &self.inject);
+            } else {
+                return None;
+            }
+            None
+        });
+        match task {
+            Some(task) => self.push_remote(task),
+            None => {
+                if self.idle.should_notify() {
+                    self.notify_parked();
+                }
+            }
+        }
+    }
+
+    fn release(&self, task: RawTask) -> bool {
+        self.common.registry.remove(task)
+    }
+}
+
+pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (notified, handle) = task::new_task(future, shared.clone(), name, true);
+    if !shared.common.registry.insert(notified.raw()) {
+        notified.raw().cancel();
+        notified.raw().drop_ref(); // the registry's reference
+        drop(notified);
+        return handle;
+    }
+    // A spawn is not a wake: it goes to the back of the ring, not the LIFO slot.
+    shared.schedule(notified, true);
+    handle
+}
+
+pub(crate) fn start(shared: &Arc<Shared>, handle: &Handle) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
+    let mut threads = Vec::with_capacity(shared.remotes.len());
+    for index in 0..shared.remotes.len() {
+        let shared = shared.clone();
+        let handle = handle.clone();
+        let name = (shared.common.hooks.thread_name)();
+        let t = std::thread::Builder::new().name(name).spawn(move || run(shared, handle, index))?;
+        threads.push(t);
+    }
+    Ok(threads)
+}
+
+fn run(shared: Arc<Shared>, handle: Handle, index: usize) {
+    let core = lock(&shared.cores)[index].take().expect("each core is taken once");
+    let hooks = shared.common.hooks.clone();
+    let _ctx = handle.enter_inner(true);
+    drop(handle);
+    let _embed = hooks.on_enter.as_ref().map(|f| f());
+    if let Some(f) = &hooks.on_thread_start {
+        f();
+    }
+    WORKER.with(|w| *w.borrow_mut() = Some((shared.clone(), Some(core))));
+    worker_loop(&shared);
+    // Drop the core (its queued `Notified`s) before the hooks run.
+    let taken = WORKER.with(|w| w.borrow_mut().take());
+    drop(taken);
+    if let Some(f) = &hooks.on_thread_stop {
+        f();
+    }
+}
+
+fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> R {
+    WORKER.with(|w| {
+        let mut w = w.borrow_mut();
+        let core = w.as_mut().and_then(|(_, c)| c.as_deref_mut()).expect("worker core present");
+        f(core)
+    })
+}
+
+fn worker_loop(shared: &Arc<Shared>) {
+    loop {
+        if shared.shutdown.load(Acquire) {
+            return;
+        }
+        let (task, maintenance) = with_core(|core| {
+            core.tick = core.tick.wrapping_add(1);
+            let maintenance = core.tick % GLOBAL_INTERVAL == 0;
+            (next_task(shared, core, maintenance), maintenance)
+        });
+        if maintenance {
+            poll_driver_now(shared);
+        }
+        let task = match task {
+            Some(t) => Some(t),
+            None => steal(shared),
+        };
+        match task {
+            Some(task) => {
+                let was_last_searcher = with_core(|core| {
+                    if core.searching {
+                        core.searching = false;
+                        shared.idle.stop_searching()
+                    } else {
+                        false
+                    }
+                });
+                if was_last_searcher {
+                    shared.notify_parked();
+                }
+                crate::coop::reset_budget();
+                task.run();
+            }
+            None => park(shared),
+        }
+    }
+}
+
+fn next_task(shared: &Shared, core: &mut Core, global_first: bool) -> Option<Notified> {
+    if global_first {
+        if let Some(t) = shared.inject.pop() {
+            return Some(t);
+        }
+    }
+    if core.lifo_polls < LIFO_LIMIT {
+        if let Some(t) = core.lifo.take() {
+            core.lifo_polls += 1;
+            return Some(t);
+        }
+    } else if let Some(t) = core.lifo.take() {
+        // Starvation guard: the slot's task waits its turn in the ring.
+        core.local.push_back(t, &shared.inject);
+    }
+    core.lifo_polls = 0;
+    if let Some(t) = core.local.pop() {
+        return Some(t);
+    }
+    shared.inject.pop()
+}
+
+fn steal(shared: &Arc<Shared>) -> Option<Notified> {
+    with_core(|core| {
+        if !core.searching {
+            if !shared.idle.start_searching() {
+                return None;
+            }
+            core.searching = true;
+        }
+        let n = shared.remotes.len();
+        core.rand ^= core.rand << 13;
+        core.rand ^= core.rand >> 17;
+        core.rand ^= core.rand << 5;
+        let start = core.rand as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == core.index {
+                continue;
+            }
+            if let Some(t) = shared.remotes[victim].steal.steal_into(&core.local) {
+                return Some(t);
+            }
+        }
+        shared.inject.pop()
+    })
+}
+
+fn poll_driver_now(shared: &Shared) {
+    if shared
+        .driver_taken
+        .compare_exchange(false, true, Acquire, Relaxed)
+        .is_ok()
+    {
+        shared.common.park.park(Some(std::time::Duration::ZERO));
+        shared.driver_taken.store(false, Release);
+    }
+}
+
+fn park(shared: &Arc<Shared>) {
+    let (index, searching) = with_core(|core| {
+        let s = core.searching;
+        core.searching = false;
+        (core.index, s)
+    });
+    let was_last_searcher = shared.idle.park(index, searching);
+    if was_last_searcher && shared.has_work_somewhere() {
+        shared.notify_parked();
+    }
+    // Last look after registering as a sleeper (pairs with notify_parked).
+    if shared.has_work_somewhere() || shared.shutdown.load(SeqCst) {
+        shared.idle.unpark_self(index);
+        return;
+    }
+    // Move the core out while parked so driver wake-ups go to the injector.
+    let core = WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take()));
+    let parker = shared.remotes[index].parker.clone();
+    loop {
+        parker.park(shared);
+        if shared.shutdown.load(Acquire) {
+            break;
+        }
+        if !shared.idle.is_sleeping(index) {
+            // `notify_parked` woke us and counted us as searching.
+            WORKER.with(|w| {
+                if let Some((_, slot)) = w.borrow_mut().as_mut() {
+                    *slot = core;
+                }
+            });
+            with_core(|c| c.searching = true);
+            return;
+        }
+        if shared.has_work_somewhere() {
+            shared.idle.unpark_self(index);
+            break;
+        }
+    }
+    WORKER.with(|w| {
+        if let Some((_, slot)) = w.borrow_mut().as_mut() {
+            *slot = core;
+        }
+    });
+}
+
+/// Counts of searching and awake workers, and the list of sleepers.
+struct Idle {
+    /// `searching << 16 | unparked`.
+    state: AtomicUsize,
+    sleepers: Mutex<Vec<usize>>,
+    workers: usize,
+}
+
+const UNPARKED_MASK: usize = 0xFFFF;
+const SEARCH_ONE: usize = 1 << 16;
+
+impl Idle {
+    fn new(workers: usize) -> Idle {
+        Idle {
+            state: AtomicUsize::new(workers),
+            sleepers: Mutex::new(Vec::with_capacity(workers)),
+            workers,
+        }
+    }
+
+    /// Cheap check before `worker_to_notify`: nobody searching and someone asleep.
+    fn should_notify(&self) -> bool {
+        let s = self.state.load(SeqCst);
+        s >> 16 == 0 && s & UNPARKED_MASK < self.workers
+    }
+
+    /// Picks a sleeper to wake, counting it as awake and searching.
+    fn worker_to_notify(&self) -> Option<usize> {
+        if !self.should_notify() {
+            return None;
+        }
+        let mut sleepers = lock(&self.sleepers);
+        if !self.should_notify() {
+            return None;
+        }
+        let index = sleepers.pop()?;
+        self.state.fetch_add(SEARCH_ONE + 1, SeqCst);
+        Some(index)
+    }
+
+    fn start_searching(&self) -> bool {
+        let s = self.state.load(SeqCst);
+        if 2 * (s >> 16) >= self.workers {
+            return false;
+        }
+        self.state.fetch_add(SEARCH_ONE, SeqCst);
+        true
+    }
+
+    /// Returns true when this was the last searcher.
+    fn stop_searching(&self) -> bool {
+        let prev = self.state.fetch_sub(SEARCH_ONE, SeqCst);
+        prev >> 16 == 1
+    }
+
+    /// Registers `index` as asleep. Returns true when it was the last searcher.
+    fn park(&self, index: usize, searching: bool) -> bool {
+        let mut sleepers = lock(&self.sleepers);
+        let dec = 1 + if searching { SEARCH_ONE } else { 0 };
+        let prev = self.state.fetch_sub(dec, SeqCst);
+        sleepers.push(index);
+        searching && prev >> 16 == 1
+    }
+
+    fn is_sleeping(&self, index: usize) -> bool {
+        lock(&self.sleepers).contains(&index)
+    }
+
+    /// A sleeper that found work itself takes itself off the list.
+    fn unpark_self(&self, index: usize) {
+        let mut sleepers = lock(&self.sleepers);
+        if let Some(pos) = sleepers.iter().position(|&i| i == index) {
+            sleepers.swap_remove(pos);
+            self.state.fetch_add(1, SeqCst);
+        } else {
+            // Someone already woke us and counted us as searching.
+            self.state.fetch_sub(SEARCH_ONE, SeqCst);
+        }
+    }
+}
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// One worker's parker: sleeps on the shared driver when it can take it,
+/// otherwise on its own condition variable.
+struct Parker {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    cv: Condvar,
+}
+
+impl Parker {
+    fn new() -> Parker {
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            mutex: Mutex::new(()),
+            cv: Condvar::new(),
+        }
+    }
+
+    fn park(&self, shared: &Shared) {
+        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            return;
+        }
+        if shared
+            .driver_taken
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .is_ok()
+        {
+            if self.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst).is_ok() {
+                shared.common.park.park(None);
+            }
+            self.state.store(EMPTY, SeqCst);
+            shared.driver_taken.store(false, Release);
+            return;
+        }
+        let mut g = lock(&self.mutex);
+        if self.state.compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst).is_err() {
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        loop {
+            g = match self.cv.wait(g) {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+                return;
+            }
+        }
+    }
+
+    fn unpark(&self, shared: &Shared) {
+        match self.state.swap(NOTIFIED, SeqCst) {
+            PARKED_CONDVAR => {
+                drop(lock(&self.mutex));
+                self.cv.notify_one();
+            }
+            PARKED_DRIVER => shared.common.park.unpark(),
+            _ => {}
+        }
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("multi::Shared").field("workers", &self.remotes.len()).finish()
+    }
+}

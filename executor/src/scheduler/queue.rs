@@ -1,0 +1,258 @@
+//! The per-worker run queue: a fixed ring the owner pushes to and pops
+//! from (FIFO) and other workers steal half of.
+//!
+//! `head` packs two indices: `steal` (where a stealer in progress started)
+//! and `real` (the next task to take). While a steal is copying tasks out,
+//! `steal != real`: the owner still counts the slots between them as used,
+//! so it never overwrites tasks a stealer is reading. Only the owner writes
+//! `tail`.
+#![allow(unsafe_code)] // Slot ownership follows the head/tail indices described above.
+
+use std::mem::MaybeUninit;
+
+use crate::loom::{lock, AtomicU32, AtomicU64, Mutex, Ordering::*, UnsafeCell};
+use crate::task::Notified;
+
+#[cfg(not(loom))]
+const CAP: usize = 256;
+#[cfg(loom)]
+const CAP: usize = 4;
+const MASK: usize = CAP - 1;
+
+struct Inner {
+    head: AtomicU64,
+    tail: AtomicU32,
+    buf: Box<[UnsafeCell<MaybeUninit<Notified>>]>,
+}
+
+// SAFETY: slots are handed between threads only through the index protocol
+// (Release on publish, Acquire on claim); `Notified` is `Send`.
+unsafe impl Send for Inner {}
+// SAFETY: as above.
+unsafe impl Sync for Inner {}
+
+fn pack(steal: u32, real: u32) -> u64 {
+    ((steal as u64) << 32) | real as u64
+}
+
+fn unpack(v: u64) -> (u32, u32) {
+    ((v >> 32) as u32, v as u32)
+}
+
+/// The owner's side. Not `Clone`: one owner.
+pub(crate) struct Local(std::sync::Arc<Inner>);
+
+/// The stealers' side.
+#[derive(Clone)]
+pub(crate) struct Steal(std::sync::Arc<Inner>);
+
+/// A global FIFO for tasks from outside the workers and for overflow.
+pub(crate) struct Inject {
+    queue: Mutex<std::collections::VecDeque<Notified>>,
+    len: crate::loom::AtomicUsize,
+}
+
+impl Inject {
+    pub(crate) fn new() -> Inject {
+        Inject {
+            queue: Mutex::new(std::collections::VecDeque::new()),
+            len: crate::loom::AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn push(&self, task: Notified) {
+        let mut q = lock(&self.queue);
+        q.push_back(task);
+        self.len.store(q.len(), Release);
+    }
+
+    fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
+        let mut q = lock(&self.queue);
+        q.extend(tasks);
+        self.len.store(q.len(), Release);
+    }
+
+    pub(crate) fn pop(&self) -> Option<Notified> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut q = lock(&self.queue);
+        let t = q.pop_front();
+        self.len.store(q.len(), Release);
+        t
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len.load(Acquire) == 0
+    }
+
+}
+
+pub(crate) fn local() -> (Local, Steal) {
+    let buf = (0..CAP).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect();
+    let inner = std::sync::Arc::new(Inner {
+        head: AtomicU64::new(0),
+        tail: AtomicU32::new(0),
+        buf,
+    });
+    (Local(inner.clone()), Steal(inner))
+}
+
+impl Local {
+    /// Pushes to the back; when full, moves half the queue plus `task` to
+    /// `inject`.
+    pub(crate) fn push_back(&self, task: Notified, inject: &Inject) {
+        let mut task = task;
+        loop {
+            let (steal, real) = unpack(self.0.head.load(Acquire));
+            // Only we write `tail`.
+            let tail = self.0.tail.load(Relaxed);
+            if (tail.wrapping_sub(steal) as usize) < CAP {
+                let slot = &self.0.buf[tail as usize & MASK];
+                // SAFETY: slots in [tail, steal + CAP) are free: nobody reads
+                // them until `tail` is published below.
+                slot.with_mut(|p| unsafe { (*p).write(task) });
+                self.0.tail.store(tail.wrapping_add(1), Release);
+                return;
+            }
+            if steal != real {
+                // A stealer is making room; don't wait for it.
+                inject.push(task);
+                return;
+            }
+            match self.overflow(real, tail, task, inject) {
+                Ok(()) => return,
+                Err(t) => task = t,
+            }
+        }
+    }
+
+    /// Moves the older half of a full queue and `task` to the injector.
+    fn overflow(&self, head: u32, tail: u32, task: Notified, inject: &Inject) -> Result<(), Notified> {
+        let n = (CAP / 2) as u32;
+        debug_assert_eq!(tail.wrapping_sub(head) as usize, CAP);
+        let prev = pack(head, head);
+        let next = pack(head.wrapping_add(n), head.wrapping_add(n));
+        if self.0.head.compare_exchange(prev, next, Release, Relaxed).is_err() {
+            // A stealer took some: there is room now.
+            return Err(task);
+        }
+        let taken = (0..n).map(|i| {
+            let slot = &self.0.buf[head.wrapping_add(i) as usize & MASK];
+            // SAFETY: we claimed [head, head + n) with the CAS above; those
+            // slots hold initialised tasks nobody else can reach.
+            slot.with(|p| unsafe { (*p).assume_init_read() })
+        });
+        inject.push_batch(taken.chain(std::iter::once(task)));
+        Ok(())
+    }
+
+    /// Pops from the front.
+    pub(crate) fn pop(&self) -> Option<Notified> {
+        let mut head = self.0.head.load(Acquire);
+        let idx = loop {
+            let (steal, real) = unpack(head);
+            let tail = self.0.tail.load(Relaxed);
+            if real == tail {
+                return None;
+            }
+            let next_real = real.wrapping_add(1);
+            let next = if steal == real {
+                pack(next_real, next_real)
+            } else {
+                pack(steal, next_real)
+            };
+            match self.0.head.compare_exchange(head, next, AcqRel, Acquire) {
+                Ok(_) => break real as usize & MASK,
+                Err(actual) => head = actual,
+            }
+        };
+        // SAFETY: the CAS claimed slot `idx`, which the owner had written.
+        Some(self.0.buf[idx].with(|p| unsafe { (*p).assume_init_read() }))
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        while let Some(t) = self.pop() {
+            drop(t);
+        }
+    }
+}
+
+impl Steal {
+    pub(crate) fn is_empty(&self) -> bool {
+        let (_, real) = unpack(self.0.head.load(Acquire));
+        let tail = self.0.tail.load(Acquire);
+        real == tail
+    }
+
+    /// Steals about half of this queue into `dst` (which must be empty
+    /// enough) and returns one of the stolen tasks to run.
+    pub(crate) fn steal_into(&self, dst: &Local) -> Option<Notified> {
+        let dst_tail = dst.0.tail.load(Relaxed);
+        let (dst_steal, _) = unpack(dst.0.head.load(Acquire));
+        if dst_tail.wrapping_sub(dst_steal) as usize > CAP / 2 {
+            return None;
+        }
+        // Claim [real, real + n).
+        let mut head = self.0.head.load(Acquire);
+        let (first, n) = loop {
+            let (steal, real) = unpack(head);
+            if steal != real {
+                return None; // another stealer is at work
+            }
+            let tail = self.0.tail.load(Acquire);
+            let avail = tail.wrapping_sub(real);
+            let n = avail - avail / 2;
+            if n == 0 {
+                return None;
+            }
+            let next = pack(steal, real.wrapping_add(n));
+            match self.0.head.compare_exchange(head, next, AcqRel, Acquire) {
+                Ok(_) => break (real, n),
+                Err(actual) => head = actual,
+            }
+        };
+        // Copy the claimed tasks into dst's free slots.
+        for i in 0..n {
+            let src = &self.0.buf[first.wrapping_add(i) as usize & MASK];
+            let dst_slot = &dst.0.buf[dst_tail.wrapping_add(i) as usize & MASK];
+            // SAFETY: the source slot is ours by the claim (the owner will
+            // not reuse it while `steal != real`); the destination slot is
+            // past dst's tail, which only we (dst's owner) write.
+            let t = src.with(|p| unsafe { (*p).assume_init_read() });
+            dst_slot.with_mut(|p| unsafe { (*p).write(t) });
+        }
+        // Release the claim: steal = real.
+        let mut head = self.0.head.load(Acquire);
+        loop {
+            let (_, real) = unpack(head);
+            match self.0.head.compare_exchange(head, pack(real, real), AcqRel, Acquire) {
+                Ok(_) => break,
+                Err(actual) => head = actual,
+            }
+        }
+        // Keep the last one to run now; publish the rest.
+        let last = dst_tail.wrapping_add(n - 1);
+        // SAFETY: we just wrote this slot and have not published it.
+        let ret = dst.0.buf[last as usize & MASK].with(|p| unsafe { (*p).assume_init_read() });
+        if n > 1 {
+            dst.0.tail.store(last, Release);
+        }
+        Some(ret)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    // Queue tests run through the scheduler (they need real tasks); the
+    // index arithmetic is checked here.
+    use super::*;
+
+    #[test]
+    fn pack_round_trips() {
+        assert_eq!(unpack(pack(7, u32::MAX)), (7, u32::MAX));
+        assert_eq!(unpack(pack(u32::MAX, 0)), (u32::MAX, 0));
+    }
+}

@@ -1,0 +1,219 @@
+//! Spawning, joining, panics, abort and shutdown on both schedulers.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use myrt_executor::scheduler::{Config, Flavor, Scheduler};
+use myrt_executor::task;
+
+fn schedulers() -> Vec<(&'static str, Scheduler)> {
+    vec![
+        ("current", Scheduler::current_thread().unwrap()),
+        ("multi-1", Scheduler::multi_thread(1).unwrap()),
+        ("multi-4", Scheduler::multi_thread(4).unwrap()),
+    ]
+}
+
+fn scale(n: usize) -> usize {
+    if cfg!(miri) {
+        n / 1000 + 2
+    } else {
+        n
+    }
+}
+
+/// Sets a flag when dropped.
+struct DropGuard(Arc<AtomicUsize>);
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn many_spawned_tasks_all_complete() {
+    let n = scale(100_000);
+    for (name, rt) in schedulers() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        let sum = rt.block_on(async move {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let d = d.clone();
+                    task::spawn(async move {
+                        d.fetch_add(1, Ordering::Relaxed);
+                        i
+                    })
+                })
+                .collect();
+            let mut sum = 0usize;
+            for h in handles {
+                sum += h.await.unwrap();
+            }
+            sum
+        });
+        assert_eq!(done.load(Ordering::SeqCst), n, "{name}");
+        assert_eq!(sum, n * (n - 1) / 2, "{name}");
+    }
+}
+
+#[test]
+fn spawn_from_outside_thread() {
+    let rt = Scheduler::multi_thread(2).unwrap();
+    let handle = rt.handle().clone();
+    let t = std::thread::spawn(move || {
+        let hs: Vec<_> = (0..scale(1000)).map(|i| handle.spawn(async move { i * 2 })).collect();
+        hs
+    });
+    let hs = t.join().unwrap();
+    let total: usize = rt.block_on(async move {
+        let mut s = 0;
+        for h in hs {
+            s += h.await.unwrap();
+        }
+        s
+    });
+    let n = scale(1000);
+    assert_eq!(total, n * (n - 1));
+}
+
+#[test]
+fn panicking_task_gives_join_error_and_runtime_keeps_serving() {
+    for (name, rt) in schedulers() {
+        rt.block_on(async {
+            let n = std::hint::black_box(7);
+            let h = task::spawn(async move {
+                if n == 7 {
+                    panic!("boom {n}");
+                }
+                1
+            });
+            let err = h.await.unwrap_err();
+            assert!(err.is_panic(), "{name}");
+            assert!(err.to_string().contains("boom 7"), "{name}: {err}");
+            let payload = err.into_panic();
+            assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("boom 7"));
+            // Still serving.
+            assert_eq!(task::spawn(async { 5 }).await.unwrap(), 5);
+        });
+    }
+}
+
+#[test]
+fn abort_drops_pending_future() {
+    for (name, rt) in schedulers() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let d = dropped.clone();
+        rt.block_on(async move {
+            let guard = DropGuard(d.clone());
+            let h = task::spawn(async move {
+                let _g = guard;
+                std::future::pending::<()>().await;
+            });
+            task::yield_now().await;
+            h.abort();
+            let err = h.await.unwrap_err();
+            assert!(err.is_cancelled(), "{name}");
+            assert_eq!(d.load(Ordering::SeqCst), 1, "{name}: future dropped by abort");
+        });
+        assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    }
+}
+
+#[test]
+fn abort_after_completion_keeps_output() {
+    let rt = Scheduler::multi_thread(2).unwrap();
+    rt.block_on(async {
+        let h = task::spawn(async { 3 });
+        while !h.is_finished() {
+            task::yield_now().await;
+        }
+        h.abort();
+        assert_eq!(h.await.unwrap(), 3);
+    });
+}
+
+#[test]
+fn dropping_runtime_drops_all_pending_tasks_promptly() {
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread] {
+        let n = scale(10_000);
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let mut cfg = Config::new(flavor);
+        cfg.worker_threads = 2;
+        let rt = Scheduler::new(cfg).unwrap();
+        for _ in 0..n {
+            let g = DropGuard(dropped.clone());
+            rt.spawn(async move {
+                let _g = g;
+                std::future::pending::<()>().await;
+            });
+        }
+        // Let the multi-thread workers poll some of them.
+        rt.block_on(async {
+            for _ in 0..10 {
+                task::yield_now().await;
+            }
+        });
+        let start = Instant::now();
+        drop(rt);
+        assert!(start.elapsed() < Duration::from_secs(20), "shutdown took {:?}", start.elapsed());
+        assert_eq!(dropped.load(Ordering::SeqCst), n, "{flavor:?}: every task's future dropped");
+    }
+}
+
+#[test]
+fn detached_task_keeps_running() {
+    let rt = Scheduler::multi_thread(2).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    drop(rt.spawn(async move {
+        task::yield_now().await;
+        tx.send(9).unwrap();
+    }));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), 9);
+}
+
+#[test]
+fn worker_threads_zero_is_an_error() {
+    let mut cfg = Config::new(Flavor::MultiThread);
+    cfg.worker_threads = 0;
+    let err = Scheduler::new(cfg).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("worker_threads"));
+}
+
+#[test]
+fn block_on_inside_runtime_is_an_error_not_a_deadlock() {
+    for (name, rt) in schedulers() {
+        let inner = Scheduler::current_thread().unwrap();
+        let r = rt.block_on(async { inner.try_block_on(async { 1 }).map_err(|e| e.to_string()) });
+        let e = r.unwrap_err();
+        assert!(e.contains("cannot block_on from inside a runtime"), "{name}: {e}");
+        // And from inside a spawned task.
+        let inner = Arc::new(inner);
+        let i2 = inner.clone();
+        let r = rt.block_on(async move { task::spawn(async move { i2.try_block_on(async { 1 }).is_err() }).await.unwrap() });
+        assert!(r, "{name}");
+        // But a blocking-pool thread may block_on.
+        let i3 = inner.clone();
+        let v = rt.block_on(async move { task::spawn_blocking(move || i3.block_on(async { 4 })).await.unwrap() });
+        assert_eq!(v, 4, "{name}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "cannot block_on from inside a runtime")]
+fn nested_block_on_panics_with_clear_message() {
+    let rt = Scheduler::current_thread().unwrap();
+    let rt2 = Scheduler::current_thread().unwrap();
+    rt.block_on(async { rt2.block_on(async {}) });
+}
+
+#[test]
+fn spawn_outside_runtime_panics_try_current_errors() {
+    assert!(myrt_executor::Handle::try_current().is_err());
+    let r = std::panic::catch_unwind(|| task::spawn(async {}));
+    let msg = r.unwrap_err();
+    let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("no myrt runtime"), "{msg}");
+}
