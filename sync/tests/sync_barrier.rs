@@ -1,0 +1,145 @@
+//! Barrier: ports in spirit of CPython's test_locks.py BarrierTests.
+
+mod common;
+
+use common::{block_on, join, n, Task};
+use myrt_sync::Barrier;
+use std::sync::Arc;
+
+#[test]
+fn zero_parties_is_an_error() {
+    assert!(Barrier::try_new(0).is_err());
+    let r = std::panic::catch_unwind(|| Barrier::new(0));
+    assert!(r.is_err());
+}
+
+#[test]
+fn one_party_passes_at_once_as_leader() {
+    let b = Barrier::new(1);
+    let r = block_on(b.wait()).unwrap();
+    assert!(r.is_leader());
+    assert_eq!(r.index(), 0);
+}
+
+#[test]
+fn last_arrival_releases_everyone_with_distinct_indices() {
+    let b = Barrier::new(3);
+    let mut w: Vec<_> = (0..2).map(|_| Task::new(b.wait())).collect();
+    for t in &mut w {
+        t.pending();
+    }
+    assert_eq!(b.n_waiting(), 2);
+    let last = block_on(b.wait()).unwrap();
+    assert!(last.is_leader());
+    let mut idx = vec![last.index()];
+    for t in &mut w {
+        assert!(t.woken());
+        let r = t.ready().unwrap();
+        assert!(!r.is_leader());
+        idx.push(r.index());
+    }
+    idx.sort();
+    assert_eq!(idx, [0, 1, 2]);
+    assert_eq!(b.n_waiting(), 0);
+}
+
+#[test]
+fn barrier_is_reusable_across_cycles() {
+    let b = Barrier::new(2);
+    for _ in 0..3 {
+        let mut a = Task::new(b.wait());
+        a.pending();
+        assert!(block_on(b.wait()).unwrap().is_leader());
+        assert!(!a.ready().unwrap().is_leader());
+    }
+}
+
+#[test]
+fn cancel_while_filling_does_not_break() {
+    let b = Barrier::new(3);
+    let mut a = Task::new(b.wait());
+    let mut c = Task::new(b.wait());
+    a.pending();
+    c.pending();
+    drop(c);
+    assert_eq!(b.n_waiting(), 1);
+    assert!(!b.is_broken());
+    let mut d = Task::new(b.wait());
+    d.pending(); // 2 of 3 again
+    assert!(block_on(b.wait()).unwrap().is_leader());
+    a.ready().unwrap();
+    d.ready().unwrap();
+}
+
+#[test]
+fn cancel_after_passing_changes_nothing() {
+    let b = Barrier::new(2);
+    let mut a = Task::new(b.wait());
+    a.pending();
+    block_on(b.wait()).unwrap();
+    drop(a); // passed but never ran
+    assert_eq!(b.n_waiting(), 0);
+    let mut c = Task::new(b.wait());
+    c.pending();
+    assert!(block_on(b.wait()).is_ok());
+    c.ready().unwrap();
+}
+
+#[test]
+fn abort_breaks_current_and_future_waiters_until_reset() {
+    let b = Barrier::new(3);
+    let mut a = Task::new(b.wait());
+    a.pending();
+    b.abort();
+    assert!(b.is_broken());
+    assert!(a.woken());
+    assert!(a.ready().is_err());
+    assert!(block_on(b.wait()).is_err());
+    assert!(b.wait_blocking().is_err());
+    b.reset();
+    assert!(!b.is_broken());
+    let mut x = Task::new(b.wait());
+    let mut y = Task::new(b.wait());
+    x.pending();
+    y.pending();
+    assert!(block_on(b.wait()).unwrap().is_leader());
+    x.ready().unwrap();
+    y.ready().unwrap();
+}
+
+#[test]
+fn reset_breaks_the_waiters_of_the_interrupted_cycle() {
+    let b = Barrier::new(2);
+    let mut a = Task::new(b.wait());
+    a.pending();
+    b.reset();
+    assert!(a.ready().is_err());
+    assert!(!b.is_broken());
+    assert_eq!(b.n_waiting(), 0);
+}
+
+#[test]
+fn threads_and_tasks_meet_at_the_barrier() {
+    let parties = 4;
+    let rounds = n(50, 5);
+    let b = Arc::new(Barrier::new(parties));
+    let hs: Vec<_> = (0..parties)
+        .map(|i| {
+            let b = b.clone();
+            std::thread::spawn(move || {
+                let mut leaders = 0;
+                for _ in 0..rounds {
+                    let r = if i % 2 == 0 {
+                        block_on(b.wait())
+                    } else {
+                        b.wait_blocking()
+                    };
+                    leaders += usize::from(r.unwrap().is_leader());
+                }
+                leaders
+            })
+        })
+        .collect();
+    let leaders: usize = hs.into_iter().map(join).sum();
+    assert_eq!(leaders, rounds, "exactly one leader per cycle");
+}
