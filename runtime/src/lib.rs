@@ -1,5 +1,62 @@
-//! myrt: an async runtime.
+//! myrt: an async runtime with the ideas of Python's `asyncio`,
+//! `threading`, `multiprocessing` and `concurrent.futures`.
+//!
+//! - a mio-backed reactor and a work-stealing executor: tasks, timers,
+//!   TCP/UDP/Unix sockets;
+//! - asyncio-style sync primitives usable from tasks and threads
+//!   ([`sync`]);
+//! - a concurrent.futures-style thread pool whose futures tasks can await
+//!   and threads can block on ([`executor`]);
+//! - `#[myrt::main]` and `#[myrt::test]`.
+//!
+//! # Examples
+//!
+//! ```
+//! #[myrt::main(worker_threads = 2)]
+//! async fn main() {
+//!     let tasks: Vec<_> = (0..10u64).map(|i| myrt::spawn(async move { i * i })).collect();
+//!     let mut sum = 0;
+//!     for t in tasks {
+//!         sum += t.await.unwrap();
+//!     }
+//!     assert_eq!(sum, 285);
+//! }
+//! ```
 #![deny(unsafe_code)]
+
+pub mod runtime;
+pub mod task;
+
+pub use myrt_macros::{main, test};
+pub use task::spawn;
+
+/// asyncio-style synchronization primitives, usable from tasks and threads.
+pub use myrt_sync as sync;
+
+/// Python's `concurrent.futures`: thread pools and futures that tasks can
+/// await and threads can block on.
+pub use myrt_executor::concurrent as executor;
+
+/// Runs `future` on a new multi-thread runtime and returns its output,
+/// like `asyncio.run`. The runtime is dropped (every task cancelled) before
+/// this returns.
+///
+/// # Panics
+///
+/// Panics if the runtime cannot be built (the OS refuses a thread or the
+/// poller) or when called from inside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// let v = myrt::run(async { myrt::spawn(async { 7 }).await.unwrap() });
+/// assert_eq!(v, 7);
+/// ```
+#[track_caller]
+pub fn run<F: std::future::Future>(future: F) -> F::Output {
+    let rt = runtime::Runtime::new().expect("failed to build the myrt runtime");
+    rt.block_on(future)
+}
 
 // ---- reactor side (driver, timers, networking, I/O) ----
 pub(crate) mod driver;

@@ -166,6 +166,11 @@ impl Handle {
         CONTEXT.with(|c| c.handle.borrow().clone()).ok_or(NoRuntime(()))
     }
 
+    /// The error [`try_current`](Self::try_current) gives outside a runtime.
+    pub fn try_current_error() -> NoRuntime {
+        NoRuntime(())
+    }
+
     /// Spawns a task on this runtime.
     ///
     /// If the runtime has shut down, the task is cancelled at once: awaiting

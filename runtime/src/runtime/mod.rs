@@ -1,0 +1,232 @@
+//! The runtime: a scheduler (current-thread or work-stealing), the I/O and
+//! timer driver its idle workers park on, and a blocking pool.
+//!
+//! Most programs never touch this module: `#[myrt::main]` or
+//! [`myrt::run`](crate::run) builds a runtime, and [`myrt::spawn`](crate::spawn)
+//! finds the current one.
+//!
+//! # Examples
+//!
+//! ```
+//! let rt = myrt::runtime::Builder::new_multi_thread()
+//!     .worker_threads(2)
+//!     .thread_name("demo")
+//!     .build()
+//!     .unwrap();
+//! let v = rt.block_on(async { myrt::spawn(async { 40 + 2 }).await.unwrap() });
+//! assert_eq!(v, 42);
+//! ```
+
+mod builder;
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+pub use builder::Builder;
+pub use myrt_executor::scheduler::{Metrics, NestedBlockOn, NoRuntime};
+
+use crate::driver;
+use crate::task::JoinHandle;
+
+/// A running myrt runtime. Dropping it cancels and drops every task (their
+/// destructors run on the dropping thread), stops the workers and the
+/// driver, and returns without waiting for running blocking jobs.
+pub struct Runtime {
+    sched: Option<myrt_executor::Scheduler>,
+    handle: Handle,
+}
+
+/// A cloneable reference to a runtime: spawn onto it from any thread.
+#[derive(Clone)]
+pub struct Handle {
+    sched: myrt_executor::Handle,
+    driver: driver::Handle,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with default settings (one worker per CPU).
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses the driver's resources or a thread.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    /// Runs `future` to completion on this thread, driving the runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from inside a runtime (a task or another
+    /// `block_on`), which could deadlock; see [`try_block_on`](Self::try_block_on).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// [`block_on`](Self::block_on) that returns an error instead of
+    /// panicking when called from inside a runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`NestedBlockOn`] when this thread is already driving a runtime.
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        self.handle.try_block_on(future)
+    }
+
+    /// Spawns a task on this runtime.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking closure on this runtime's blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// This runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> EnterGuard {
+        self.handle.enter()
+    }
+
+    /// Shuts down like `drop`, but waits up to `timeout` for blocking jobs
+    /// that are running (queued ones are cancelled). Returns on time even if
+    /// a job never ends.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        if let Some(s) = self.sched.take() {
+            s.shutdown_timeout(timeout);
+        }
+        self.handle.driver.shutdown();
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        drop(self.sched.take());
+        self.handle.driver.shutdown();
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("metrics", &self.handle.metrics()).finish()
+    }
+}
+
+impl Handle {
+    /// The runtime this thread is in.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime; see [`try_current`](Self::try_current).
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(h) => h,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The runtime this thread is in, or an error outside one.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRuntime`] outside a runtime.
+    pub fn try_current() -> Result<Handle, NoRuntime> {
+        let sched = myrt_executor::Handle::try_current()?;
+        match driver::Handle::try_current() {
+            Some(driver) => Ok(Handle { sched, driver }),
+            None => Err(myrt_executor::Handle::try_current_error()),
+        }
+    }
+
+    /// Spawns a task on this runtime.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.sched.spawn(future)
+    }
+
+    /// Runs a blocking closure on the blocking pool (asyncio
+    /// `run_in_executor(None, f)`).
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.sched.spawn_blocking(f)
+    }
+
+    /// Runs `future` to completion on this thread; see [`Runtime::block_on`].
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from inside a runtime.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.sched.block_on(future)
+    }
+
+    /// [`block_on`](Self::block_on) that returns an error inside a runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`NestedBlockOn`] when this thread is already driving a runtime.
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        self.sched.try_block_on(future)
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so
+    /// `myrt::spawn`, timers and sockets work from a plain thread.
+    pub fn enter(&self) -> EnterGuard {
+        EnterGuard {
+            _sched: self.sched.enter(),
+            _driver: self.driver.enter(),
+        }
+    }
+
+    /// Worker count, live tasks and blocking threads (threading
+    /// `active_count()`, asyncio `len(all_tasks())`).
+    pub fn metrics(&self) -> Metrics {
+        self.sched.metrics()
+    }
+
+    /// The executor-level handle (for `myrt::executor` bridges).
+    pub fn scheduler(&self) -> &myrt_executor::Handle {
+        &self.sched
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+/// Keeps a runtime current on this thread; see [`Handle::enter`].
+pub struct EnterGuard {
+    _sched: myrt_executor::scheduler::EnterGuard,
+    _driver: driver::EnterGuard,
+}
+
+impl std::fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnterGuard")
+    }
+}

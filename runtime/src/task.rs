@@ -1,0 +1,14 @@
+//! Tasks: spawn, join, abort, yield, names and the live-task list.
+//!
+//! | asyncio / threading | myrt |
+//! | --- | --- |
+//! | `asyncio.create_task(coro)` | [`spawn`] |
+//! | `loop.run_in_executor(None, f)` | [`spawn_blocking`] |
+//! | `await asyncio.sleep(0)` | [`yield_now`] |
+//! | `asyncio.current_task()` | [`current`] |
+//! | `asyncio.all_tasks()`, `threading.enumerate()` | [`all`] |
+//! | `task.cancel()` | [`JoinHandle::abort`] |
+
+pub use myrt_executor::task::{
+    all, current, spawn, spawn_blocking, yield_now, Builder, Id, JoinError, JoinHandle, TaskInfo, TaskState,
+};
