@@ -1,1 +1,51 @@
-//! Python `concurrent.futures` in Rust shapes (thread-pool executor and futures).
+//! Python `concurrent.futures` in Rust shapes: a thread-pool executor and a
+//! [`Future`] that threads block on *and* tasks `.await`.
+//!
+//! | Python | here |
+//! | --- | --- |
+//! | `Future` | [`Future<T>`]: `done`, `running`, `cancelled`, `cancel`, `add_done_callback`, `result`, `result_timeout`, `exception`, `.await` |
+//! | `set_running_or_notify_cancel`, `set_result`, `set_exception` | [`Promise`] from [`Future::pending`] |
+//! | `Executor` | [`Executor`]: `submit`, `map`, `shutdown(wait, cancel_futures)` |
+//! | `ThreadPoolExecutor` | [`ThreadPoolExecutor`], configured by [`Builder`] |
+//! | `wait`, `FIRST_COMPLETED`... | [`wait`] / [`wait_async`] with [`ReturnWhen`] |
+//! | `as_completed` | [`as_completed`] (blocking iterator) / [`as_completed_async`] (stream) |
+//! | `CancelledError`, `TimeoutError`, `BrokenThreadPool` | [`FutureError`] variants; [`SubmitError`] for refused submits |
+//!
+//! # Taking results
+//!
+//! A [`Future`] is a cloneable handle. Because `T` need not be `Clone`,
+//! [`Future::result`] and `.await` *move* the value out: the first caller
+//! gets it, later callers get [`FutureError::AlreadyTaken`].
+//! [`Future::result_cloned`] reads it without taking (for `T: Clone`).
+//! Errors (cancelled, panicked, broken pool) are seen by every caller.
+//!
+//! # Examples
+//!
+//! ```
+//! use myrt_executor::concurrent::{wait, Executor, ReturnWhen, ThreadPoolExecutor};
+//!
+//! let pool = ThreadPoolExecutor::builder().max_workers(4).build();
+//! let futures: Vec<_> = (1..=10u64)
+//!     .map(|n| pool.submit(move || (1..=n).product::<u64>()).unwrap())
+//!     .collect();
+//! let (done, not_done) = wait(&futures, None, ReturnWhen::AllCompleted);
+//! assert_eq!((done.len(), not_done.len()), (10, 0));
+//! assert_eq!(futures[9].result().unwrap(), 3_628_800);
+//! ```
+
+mod error;
+mod executor;
+mod future;
+mod promise;
+mod thread_pool;
+mod wait;
+
+pub use error::{FutureError, PanicPayload};
+pub use executor::{Executor, Map, SubmitError};
+pub use future::Future;
+pub use promise::Promise;
+pub use thread_pool::{BuildError, Builder, ThreadPoolExecutor};
+pub use wait::{
+    as_completed, as_completed_async, wait, wait_async, AsCompleted, AsCompletedStream, ReturnWhen,
+    Wait,
+};

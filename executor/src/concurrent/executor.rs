@@ -1,0 +1,219 @@
+//! The [`Executor`] trait, [`SubmitError`] and the [`Map`] iterator.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{Future, FutureError};
+
+/// Why [`Executor::submit`] refused a job. The job is handed back.
+#[non_exhaustive]
+pub enum SubmitError<F> {
+    /// [`Executor::shutdown`] was called (Python: `RuntimeError: cannot
+    /// schedule new futures after shutdown`).
+    ShutDown(F),
+    /// The pool is broken, for instance because a worker's initializer
+    /// failed (Python `BrokenThreadPool`); the text says why.
+    Broken(F, Arc<str>),
+}
+
+impl<F> SubmitError<F> {
+    /// The job that was refused.
+    pub fn into_inner(self) -> F {
+        match self {
+            SubmitError::ShutDown(f) | SubmitError::Broken(f, _) => f,
+        }
+    }
+
+    /// Whether the executor was shut down.
+    pub fn is_shut_down(&self) -> bool {
+        matches!(self, SubmitError::ShutDown(_))
+    }
+
+    /// Whether the executor is broken.
+    pub fn is_broken(&self) -> bool {
+        matches!(self, SubmitError::Broken(..))
+    }
+
+    /// The same error, carrying `g(job)` instead of the job.
+    pub fn map<G>(self, g: impl FnOnce(F) -> G) -> SubmitError<G> {
+        match self {
+            SubmitError::ShutDown(f) => SubmitError::ShutDown(g(f)),
+            SubmitError::Broken(f, why) => SubmitError::Broken(g(f), why),
+        }
+    }
+}
+
+impl<F> fmt::Debug for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubmitError::ShutDown(_) => f.write_str("ShutDown(..)"),
+            SubmitError::Broken(_, why) => f.debug_tuple("Broken").field(&"..").field(why).finish(),
+        }
+    }
+}
+
+impl<F> fmt::Display for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubmitError::ShutDown(_) => f.write_str("cannot submit a job after shutdown"),
+            SubmitError::Broken(_, why) => {
+                write!(f, "cannot submit a job: the pool is broken ({why})")
+            }
+        }
+    }
+}
+
+impl<F> std::error::Error for SubmitError<F> {}
+
+/// Something that runs closures and hands back a [`Future`] for each
+/// (Python `concurrent.futures.Executor`).
+///
+/// Implemented by [`ThreadPoolExecutor`](super::ThreadPoolExecutor); the
+/// `myrt` runtime's `Handle` implements it over its blocking pool.
+pub trait Executor {
+    /// Schedules `f` to run and returns the [`Future`] of its result.
+    ///
+    /// A panic in `f` is caught and reported as [`FutureError::Panicked`].
+    ///
+    /// # Errors
+    ///
+    /// [`SubmitError::ShutDown`] after [`shutdown`](Executor::shutdown),
+    /// [`SubmitError::Broken`] if the executor cannot run jobs any more;
+    /// both hand `f` back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new();
+    /// let fut = pool.submit(|| "done").unwrap();
+    /// assert_eq!(fut.result().unwrap(), "done");
+    /// pool.shutdown(true, false);
+    /// assert!(pool.submit(|| "late").unwrap_err().is_shut_down());
+    /// ```
+    fn submit<F, T>(&self, f: F) -> Result<Future<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// Stops accepting jobs.
+    ///
+    /// Jobs already submitted still run, unless `cancel_futures` is set:
+    /// then every job that has not started is cancelled (its future reports
+    /// [`FutureError::Cancelled`]); running jobs are never interrupted. With
+    /// `wait`, blocks until the running jobs are finished and the workers
+    /// have exited. Calling it again is harmless.
+    fn shutdown(&self, wait: bool, cancel_futures: bool);
+
+    /// Runs `f` on every item concurrently and yields the results in input
+    /// order (Python `Executor.map`).
+    ///
+    /// All jobs are submitted at once, before this returns; the results are
+    /// waited for lazily as the iterator is consumed. `timeout` counts from
+    /// this call. See [`Map`] for what it yields.
+    ///
+    /// # Errors
+    ///
+    /// If a submission is refused, the jobs already submitted are cancelled
+    /// and the error is returned (without the job).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
+    ///
+    /// let pool = ThreadPoolExecutor::new();
+    /// let squares: Result<Vec<u64>, _> = pool.map(|x: u64| x * x, 1..=4, None).unwrap().collect();
+    /// assert_eq!(squares.unwrap(), [1, 4, 9, 16]);
+    /// ```
+    fn map<F, I, T>(
+        &self,
+        f: F,
+        items: I,
+        timeout: Option<Duration>,
+    ) -> Result<Map<T>, SubmitError<()>>
+    where
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        T: Send + 'static,
+    {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let f = Arc::new(f);
+        let mut futures = VecDeque::new();
+        for item in items {
+            let f = Arc::clone(&f);
+            match self.submit(move || f(item)) {
+                Ok(fut) => futures.push_back(fut),
+                Err(e) => {
+                    for fut in &futures {
+                        fut.cancel();
+                    }
+                    return Err(e.map(drop));
+                }
+            }
+        }
+        Ok(Map { futures, deadline })
+    }
+}
+
+/// The results of [`Executor::map`], in input order.
+///
+/// Each `next()` blocks until the next result is ready and yields:
+/// - `Ok(value)`;
+/// - `Err(e)` for a call that failed (panicked, was cancelled, ...), at its
+///   position; iteration goes on with the next item, so
+///   `collect::<Result<Vec<_>, _>>()` stops at the first failure;
+/// - `Err(FutureError::Timeout)` if the timeout given to `map` runs out; the
+///   call waited for and all later ones are then cancelled and the iterator
+///   ends.
+///
+/// Dropping the iterator cancels the calls that have not started.
+pub struct Map<T> {
+    futures: VecDeque<Future<T>>,
+    deadline: Option<Instant>,
+}
+
+impl<T> Map<T> {
+    fn cancel_rest(&mut self) {
+        for fut in self.futures.drain(..) {
+            fut.cancel();
+        }
+    }
+}
+
+impl<T> Iterator for Map<T> {
+    type Item = Result<T, FutureError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let fut = self.futures.pop_front()?;
+        let res = fut.result_deadline(self.deadline);
+        if let Err(FutureError::Timeout) = res {
+            fut.cancel();
+            self.cancel_rest();
+        }
+        Some(res)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.futures.len()))
+    }
+}
+
+impl<T> Drop for Map<T> {
+    fn drop(&mut self) {
+        self.cancel_rest();
+    }
+}
+
+impl<T> fmt::Debug for Map<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Map")
+            .field("remaining", &self.futures.len())
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}

@@ -1,0 +1,672 @@
+//! [`Future`], its completer [`Promise`], and [`FutureError`].
+//!
+//! One shared state per future, behind a `Mutex` and a `Condvar`:
+//!
+//! ```text
+//! PENDING ──set_running──> RUNNING ──set_result / set_panic──> FINISHED
+//!    │                        (cancel() now returns false)
+//!    └──cancel()──> CANCELLED
+//! ```
+//!
+//! A `Promise` may also finish a future straight from PENDING (that is how a
+//! runtime task bridged with `Handle::submit` stays cancellable while it runs).
+//!
+//! Every way of waiting is served from the same state: blocked threads sleep
+//! on the condvar (notified only when somebody sleeps, so completing a future
+//! nobody waits on costs no system call), tasks and the multi-future waiters
+//! of [`wait`](super::wait()) / [`as_completed`](super::as_completed())
+//! register a [`Waker`] under a key they can remove again, and done callbacks
+//! run once. User code (callbacks, wakers, hooks, drops of user values) never
+//! runs while the state lock is held.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use super::error::{payload_str, PanicPayload};
+use super::{FutureError, Promise};
+use crate::loom::{lock, Condvar, Mutex, MutexGuard};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Status {
+    Pending,
+    Running,
+    Finished,
+    Cancelled,
+}
+
+impl Status {
+    pub(crate) fn is_done(self) -> bool {
+        matches!(self, Status::Finished | Status::Cancelled)
+    }
+}
+
+/// What a finished future holds.
+pub(crate) enum Outcome<T> {
+    /// Not finished (or cancelled: the status says which).
+    Empty,
+    Value(T),
+    /// The value was moved out by `result()`.
+    Taken,
+    Panicked {
+        payload: Option<Box<dyn Any + Send + 'static>>,
+        message: Arc<str>,
+    },
+    Broken(Arc<str>),
+    Abandoned,
+}
+
+impl<T> Outcome<T> {
+    pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> Self {
+        let message: Arc<str> = payload_str(&*payload).unwrap_or("Box<dyn Any>").into();
+        Outcome::Panicked {
+            payload: Some(payload),
+            message,
+        }
+    }
+
+    fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Panicked { .. } | Outcome::Broken(_) | Outcome::Abandoned
+        )
+    }
+
+    /// The error this outcome reports, without touching a value.
+    fn error_copy(&self) -> Option<FutureError> {
+        match self {
+            Outcome::Panicked { message, .. } => Some(FutureError::Panicked(PanicPayload::new(
+                Box::new(message.to_string()),
+            ))),
+            Outcome::Broken(msg) => Some(FutureError::BrokenPool(msg.to_string())),
+            Outcome::Abandoned => Some(FutureError::Abandoned),
+            Outcome::Empty | Outcome::Value(_) | Outcome::Taken => None,
+        }
+    }
+}
+
+type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
+type Hook = Box<dyn FnOnce() + Send + 'static>;
+
+pub(crate) struct State<T> {
+    pub(crate) status: Status,
+    outcome: Outcome<T>,
+    callbacks: Vec<Callback<T>>,
+    /// Registered wakers with the key their owner can remove them by.
+    wakers: Vec<(usize, Waker)>,
+    next_key: usize,
+    /// Threads sleeping on the condvar.
+    blocked: usize,
+    pub(crate) cancel_hook: Option<Hook>,
+}
+
+/// The shared state of one future.
+pub(crate) struct Core<T> {
+    state: Mutex<State<T>>,
+    cond: Condvar,
+}
+
+/// Anything that embeds a [`Core`]: a bare core for [`Future::pending`], or
+/// a thread-pool job cell that keeps its closure in the same allocation.
+pub(crate) trait Shared<T>: Send + Sync {
+    fn core(&self) -> &Core<T>;
+}
+
+impl<T: Send> Shared<T> for Core<T> {
+    fn core(&self) -> &Core<T> {
+        self
+    }
+}
+
+/// What [`Core::complete`] hands back when the future was already done.
+pub(crate) struct AlreadyDone<T>(pub(crate) Outcome<T>);
+
+impl<T> Core<T> {
+    pub(crate) fn new() -> Self {
+        Core {
+            state: Mutex::new(State {
+                status: Status::Pending,
+                outcome: Outcome::Empty,
+                callbacks: Vec::new(),
+                wakers: Vec::new(),
+                next_key: 0,
+                blocked: 0,
+                cancel_hook: None,
+            }),
+            cond: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        lock(&self.state)
+    }
+
+    /// PENDING → RUNNING. False if the future was cancelled (or is done).
+    pub(crate) fn set_running(&self) -> bool {
+        let mut st = self.lock();
+        match st.status {
+            Status::Pending => {
+                st.status = Status::Running;
+                true
+            }
+            Status::Running => true,
+            Status::Finished | Status::Cancelled => false,
+        }
+    }
+
+    /// Blocks until done or `deadline`; returns the locked state.
+    fn wait_done(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<MutexGuard<'_, State<T>>, FutureError> {
+        let mut st = self.lock();
+        while !st.status.is_done() {
+            match deadline {
+                None => {
+                    st.blocked += 1;
+                    st = self.cond.wait(st).unwrap_or_else(PoisonError::into_inner);
+                }
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(FutureError::Timeout);
+                    }
+                    st.blocked += 1;
+                    st = self
+                        .cond
+                        .wait_timeout(st, deadline - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+            }
+            st.blocked -= 1;
+        }
+        Ok(st)
+    }
+}
+
+/// Moves the result out of a done state.
+fn take_result<T>(st: &mut State<T>) -> Result<T, FutureError> {
+    if st.status == Status::Cancelled {
+        return Err(FutureError::Cancelled);
+    }
+    match std::mem::replace(&mut st.outcome, Outcome::Taken) {
+        Outcome::Value(v) => Ok(v),
+        Outcome::Panicked { payload, message } => {
+            let err = match payload {
+                Some(p) => FutureError::Panicked(PanicPayload::new(p)),
+                None => FutureError::Panicked(PanicPayload::new(Box::new(message.to_string()))),
+            };
+            st.outcome = Outcome::Panicked {
+                payload: None,
+                message,
+            };
+            Err(err)
+        }
+        other @ (Outcome::Broken(_) | Outcome::Abandoned) => {
+            let err = other.error_copy();
+            st.outcome = other;
+            Err(err.unwrap_or(FutureError::Abandoned))
+        }
+        Outcome::Taken | Outcome::Empty => Err(FutureError::AlreadyTaken),
+    }
+}
+
+fn cloned_result<T: Clone>(st: &State<T>) -> Result<T, FutureError> {
+    if st.status == Status::Cancelled {
+        return Err(FutureError::Cancelled);
+    }
+    match &st.outcome {
+        Outcome::Value(v) => Ok(v.clone()),
+        Outcome::Taken | Outcome::Empty => Err(FutureError::AlreadyTaken),
+        other => Err(other.error_copy().unwrap_or(FutureError::Abandoned)),
+    }
+}
+
+/// How [`complete`] ends a future.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// FINISHED with the outcome.
+    Finish,
+    /// CANCELLED if still PENDING; runs the cancel hook.
+    Cancel,
+    /// CANCELLED even if RUNNING; the producer cancels, so no hook.
+    ProducerCancel,
+}
+
+/// Finishes (or cancels) the future behind `shared`, then wakes every waiter
+/// and runs the callbacks and, for a cancel, the cancel hook.
+///
+/// Gives the outcome back if the future was already done (or, for
+/// [`End::Cancel`], already running).
+pub(crate) fn complete<T>(
+    shared: &Arc<dyn Shared<T>>,
+    end: End,
+    outcome: Outcome<T>,
+) -> Result<(), AlreadyDone<T>> {
+    let core = shared.core();
+    let mut st = core.lock();
+    if st.status.is_done() || (end == End::Cancel && st.status != Status::Pending) {
+        return Err(AlreadyDone(outcome));
+    }
+    let cancel = end != End::Finish;
+    st.status = if cancel {
+        Status::Cancelled
+    } else {
+        Status::Finished
+    };
+    st.outcome = outcome;
+    let notify = st.blocked > 0;
+    let wakers = std::mem::take(&mut st.wakers);
+    let callbacks = std::mem::take(&mut st.callbacks);
+    let hook = st.cancel_hook.take();
+    drop(st);
+
+    if notify {
+        core.cond.notify_all();
+    }
+    for (_, waker) in wakers {
+        waker.wake();
+    }
+    if let Some(hook) = hook {
+        if end == End::Cancel {
+            // A panicking hook must not stop the callbacks.
+            let _ = catch_unwind(AssertUnwindSafe(hook));
+        }
+    }
+    if !callbacks.is_empty() {
+        let fut = Future {
+            inner: Arc::clone(shared),
+            key: None,
+        };
+        for cb in callbacks {
+            let _ = catch_unwind(AssertUnwindSafe(|| cb(&fut)));
+        }
+    }
+    Ok(())
+}
+
+/// A handle to the eventual result of a job: Python's
+/// `concurrent.futures.Future`, usable from threads *and* tasks.
+///
+/// A `Future` is created by [`Executor::submit`](super::Executor::submit)
+/// (or by [`Future::pending`] for code that completes it itself). It moves
+/// PENDING → RUNNING → FINISHED, or PENDING → CANCELLED.
+///
+/// # Taking the value
+///
+/// `Future<T>` is a cheap handle: [`Clone`] it to share it between threads
+/// and tasks; every clone sees the same state. Waiting never needs `T:
+/// Clone`: [`result`](Future::result), [`result_timeout`](Future::result_timeout)
+/// and `.await` **move** the value out, so it is handed out once; a later
+/// call on any clone gets [`FutureError::AlreadyTaken`]. Errors are not
+/// consumed: every caller sees `Cancelled`, `Panicked` (the first caller gets
+/// the original payload, later ones the message as a `String`), or
+/// `BrokenPool`. To read a value several times use
+/// [`result_cloned`](Future::result_cloned) (`T: Clone`), or share an
+/// `Arc<U>` as `T`.
+///
+/// Dropping a `Future` does not cancel the job (call
+/// [`cancel`](Future::cancel) for that).
+///
+/// # Examples
+///
+/// ```
+/// use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::new();
+/// let fut = pool.submit(|| 6 * 7).unwrap();
+/// assert_eq!(fut.result().unwrap(), 42);
+/// assert!(fut.done());
+/// ```
+pub struct Future<T> {
+    inner: Arc<dyn Shared<T>>,
+    /// Our registration in the waker list, if any.
+    key: Option<usize>,
+}
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Future {
+            inner: Arc::clone(&self.inner),
+            key: None,
+        }
+    }
+}
+
+impl<T> Drop for Future<T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.unregister(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.inner.core().lock().status;
+        f.debug_struct("Future").field("state", &status).finish()
+    }
+}
+
+impl<T: Send + 'static> Future<T> {
+    /// A new PENDING future and the [`Promise`] that completes it.
+    ///
+    /// This is the building block for executors and bridges: run the job
+    /// somewhere, call [`Promise::set_running`] when it starts (or skip that
+    /// to keep the future cancellable while it runs), then
+    /// [`Promise::set_result`]. Register [`Promise::on_cancel`] to learn
+    /// about a [`cancel`](Future::cancel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::Future;
+    ///
+    /// let (fut, promise) = Future::pending();
+    /// std::thread::spawn(move || {
+    ///     if promise.set_running() {
+    ///         let _ = promise.set_result("hello");
+    ///     }
+    /// });
+    /// assert_eq!(fut.result().unwrap(), "hello");
+    /// ```
+    pub fn pending() -> (Future<T>, Promise<T>) {
+        let inner: Arc<dyn Shared<T>> = Arc::new(Core::<T>::new());
+        (
+            Future {
+                inner: Arc::clone(&inner),
+                key: None,
+            },
+            Promise::new(inner),
+        )
+    }
+
+    /// A future that is already FINISHED with `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::Future;
+    ///
+    /// let fut = Future::ready(1);
+    /// assert!(fut.done());
+    /// assert_eq!(fut.result().unwrap(), 1);
+    /// ```
+    pub fn ready(value: T) -> Future<T> {
+        let core = Core::<T>::new();
+        {
+            let mut st = core.lock();
+            st.status = Status::Finished;
+            st.outcome = Outcome::Value(value);
+        }
+        Future {
+            inner: Arc::new(core),
+            key: None,
+        }
+    }
+}
+
+impl<T> Future<T> {
+    pub(crate) fn from_shared(inner: Arc<dyn Shared<T>>) -> Self {
+        Future { inner, key: None }
+    }
+
+    fn status(&self) -> Status {
+        self.inner.core().lock().status
+    }
+
+    /// Whether the future is FINISHED or CANCELLED.
+    pub fn done(&self) -> bool {
+        self.status().is_done()
+    }
+
+    /// Whether the job is running now (and so can no longer be cancelled).
+    pub fn running(&self) -> bool {
+        self.status() == Status::Running
+    }
+
+    /// Whether the future was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.status() == Status::Cancelled
+    }
+
+    /// Whether the future finished with an error (a panic, a broken pool or
+    /// an abandoned promise). False while not done and for a cancelled
+    /// future: that is what [`ReturnWhen::FirstException`](super::ReturnWhen)
+    /// looks for.
+    pub fn failed(&self) -> bool {
+        let st = self.inner.core().lock();
+        st.status == Status::Finished && st.outcome.is_failure()
+    }
+
+    /// Cancels the future if it is still PENDING.
+    ///
+    /// Returns `true` if the future is now cancelled (also when it already
+    /// was), `false` if it is running or finished. Cancelling wakes every
+    /// waiter, runs the done callbacks and the producer's
+    /// [`on_cancel`](Promise::on_cancel) hook.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::{Future, FutureError};
+    ///
+    /// let (fut, promise) = Future::<u8>::pending();
+    /// assert!(fut.cancel());
+    /// assert!(fut.done() && fut.cancelled());
+    /// assert!(!promise.set_running());
+    /// assert!(matches!(fut.result(), Err(FutureError::Cancelled)));
+    /// ```
+    pub fn cancel(&self) -> bool {
+        match complete(&self.inner, End::Cancel, Outcome::Empty) {
+            Ok(()) => true,
+            Err(_) => self.cancelled(),
+        }
+    }
+
+    /// Calls `f` with this future once it is done.
+    ///
+    /// If the future is already done, `f` runs at once on this thread;
+    /// otherwise it runs on the thread that finishes or cancels the future.
+    /// Callbacks run in the order they were added. A panicking callback is
+    /// caught (the panic hook still reports it); it does not affect the
+    /// future or the other callbacks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::Future;
+    /// use std::sync::mpsc;
+    ///
+    /// let (fut, promise) = Future::pending();
+    /// let (tx, rx) = mpsc::channel();
+    /// fut.add_done_callback(move |f| tx.send(f.result().unwrap()).unwrap());
+    /// promise.set_result(5).unwrap();
+    /// assert_eq!(rx.recv().unwrap(), 5);
+    /// ```
+    pub fn add_done_callback<F>(&self, f: F)
+    where
+        F: FnOnce(&Future<T>) + Send + 'static,
+    {
+        let mut st = self.inner.core().lock();
+        if !st.status.is_done() {
+            st.callbacks.push(Box::new(f));
+            return;
+        }
+        drop(st);
+        let _ = catch_unwind(AssertUnwindSafe(|| f(self)));
+    }
+
+    /// Blocks this thread until the future is done, then moves its value
+    /// out.
+    ///
+    /// Do not call this from async code: `.await` the future instead.
+    ///
+    /// # Errors
+    ///
+    /// [`FutureError::Cancelled`], [`FutureError::Panicked`],
+    /// [`FutureError::BrokenPool`], [`FutureError::Abandoned`], or
+    /// [`FutureError::AlreadyTaken`] if the value was taken before.
+    pub fn result(&self) -> Result<T, FutureError> {
+        self.result_deadline(None)
+    }
+
+    /// Like [`result`](Future::result), giving up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`FutureError::Timeout`] if the future is not done in time; the
+    /// future is left as it was and can be waited for again. Otherwise the
+    /// errors of [`result`](Future::result).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::{Future, FutureError};
+    /// use std::time::Duration;
+    ///
+    /// let (fut, promise) = Future::pending();
+    /// let err = fut.result_timeout(Duration::from_millis(1)).unwrap_err();
+    /// assert!(matches!(err, FutureError::Timeout));
+    /// promise.set_result(3).unwrap();
+    /// assert_eq!(fut.result_timeout(Duration::from_secs(1)).unwrap(), 3);
+    /// ```
+    pub fn result_timeout(&self, timeout: Duration) -> Result<T, FutureError> {
+        self.result_deadline(Instant::now().checked_add(timeout))
+    }
+
+    pub(crate) fn result_deadline(&self, deadline: Option<Instant>) -> Result<T, FutureError> {
+        let mut st = self.inner.core().wait_done(deadline)?;
+        take_result(&mut st)
+    }
+
+    /// Blocks until done, then returns a clone of the value, leaving it in
+    /// place for other callers.
+    ///
+    /// # Errors
+    ///
+    /// As [`result`](Future::result).
+    pub fn result_cloned(&self) -> Result<T, FutureError>
+    where
+        T: Clone,
+    {
+        let st = self.inner.core().wait_done(None)?;
+        cloned_result(&st)
+    }
+
+    /// The result if the future is done, without blocking; `None` if not.
+    pub fn try_result(&self) -> Option<Result<T, FutureError>> {
+        let mut st = self.inner.core().lock();
+        if st.status.is_done() {
+            Some(take_result(&mut st))
+        } else {
+            None
+        }
+    }
+
+    /// Blocks until done and returns the error the future ended with, or
+    /// `None` if it finished with a value (Python `Future.exception()`).
+    ///
+    /// Does not take the value.
+    pub fn exception(&self) -> Option<FutureError> {
+        match self.exception_timeout_inner(None) {
+            Ok(e) => e,
+            Err(e) => Some(e),
+        }
+    }
+
+    /// Like [`exception`](Future::exception), giving up after `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`FutureError::Timeout`] if the future is not done in time.
+    pub fn exception_timeout(&self, timeout: Duration) -> Result<Option<FutureError>, FutureError> {
+        self.exception_timeout_inner(Instant::now().checked_add(timeout))
+    }
+
+    fn exception_timeout_inner(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<FutureError>, FutureError> {
+        let st = self.inner.core().wait_done(deadline)?;
+        if st.status == Status::Cancelled {
+            return Ok(Some(FutureError::Cancelled));
+        }
+        Ok(st.outcome.error_copy())
+    }
+
+    /// Whether `self` and `other` are handles to the same future.
+    pub fn same_future(&self, other: &Future<T>) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Registers `waker` to be woken when the future is done, replacing this
+    /// handle's earlier registration. Returns `true` (and registers nothing)
+    /// if the future is already done.
+    pub(crate) fn register(&mut self, waker: &Waker) -> bool {
+        let mut st = self.inner.core().lock();
+        if st.status.is_done() {
+            self.key = None;
+            return true;
+        }
+        if let Some(key) = self.key {
+            if let Some(slot) = st.wakers.iter_mut().find(|(k, _)| *k == key) {
+                if slot.1.will_wake(waker) {
+                    return false;
+                }
+                let old = std::mem::replace(&mut slot.1, waker.clone());
+                drop(st);
+                drop(old);
+                return false;
+            }
+        }
+        let key = st.next_key;
+        st.next_key = st.next_key.wrapping_add(1);
+        st.wakers.push((key, waker.clone()));
+        self.key = Some(key);
+        false
+    }
+
+    fn unregister(&self, key: usize) {
+        let mut st = self.inner.core().lock();
+        if let Some(pos) = st.wakers.iter().position(|(k, _)| *k == key) {
+            let (_, waker) = st.wakers.swap_remove(pos);
+            drop(st);
+            drop(waker);
+        }
+    }
+
+    /// Forgets the registration of a handle whose future is known done
+    /// (completion already removed it).
+    pub(crate) fn clear_registration(&mut self) {
+        self.key = None;
+    }
+}
+
+/// `.await` a future from a task without blocking the worker thread.
+///
+/// The output moves the value out, as [`Future::result`] does.
+///
+/// # Cancel safety
+///
+/// Dropping the `.await` before it completes only removes this task's
+/// wake-up registration; the job is not cancelled and the value stays in the
+/// future for other handles.
+impl<T> std::future::Future for Future<T> {
+    type Output = Result<T, FutureError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.register(cx.waker()) {
+            let mut st = this.inner.core().lock();
+            Poll::Ready(take_result(&mut st))
+        } else {
+            Poll::Pending
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! [`ThreadPoolExecutor`]: Python's `concurrent.futures.ThreadPoolExecutor`.
+//!
+//! # Implementation
+//!
+//! One `Mutex<VecDeque<job>>` and one `Condvar`. A job is a single
+//! allocation: the future's shared state and the closure side by side
+//! ([`JobCell`]); the queue holds it as `Arc<dyn Job>` and the returned
+//! [`Future`] as `Arc<dyn Shared<T>>`. The pool counts idle workers and the
+//! wake-ups already sent to them, so `submit` signals the condvar only when
+//! a sleeping worker has not been signalled yet, and starts a new thread
+//! only when no idle worker is left and the pool is below `max_workers`.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, PoisonError};
+use std::thread::JoinHandle;
+
+use super::future::{complete, Core, End, Outcome, Shared};
+use super::{Executor, Future, SubmitError};
+use crate::loom::{lock, Condvar, Mutex};
+
+type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync + 'static>;
+
+/// A queued job, type-erased.
+trait Job: Send + Sync {
+    /// Runs the job unless its future was cancelled.
+    fn run(self: Arc<Self>);
+    /// Finishes the future with a broken-pool error.
+    fn fail(self: Arc<Self>, why: &Arc<str>);
+    /// Cancels the future (it has not started) and drops the closure.
+    fn cancel(self: Arc<Self>);
+}
+
+/// The future's state and the closure in one allocation.
+struct JobCell<T, F> {
+    core: Core<T>,
+    job: Mutex<Option<F>>,
+}
+
+impl<T: Send, F: Send> Shared<T> for JobCell<T, F> {
+    fn core(&self) -> &Core<T> {
+        &self.core
+    }
+}
+
+impl<T, F> Job for JobCell<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    fn run(self: Arc<Self>) {
+        let Some(f) = lock(&self.job).take() else {
+            return;
+        };
+        if !self.core.set_running() {
+            return;
+        }
+        let outcome = match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(v) => Outcome::Value(v),
+            Err(payload) => Outcome::panicked(payload),
+        };
+        let shared: Arc<dyn Shared<T>> = self;
+        let _ = complete(&shared, End::Finish, outcome);
+    }
+
+    fn fail(self: Arc<Self>, why: &Arc<str>) {
+        let f = lock(&self.job).take();
+        drop(f);
+        let shared: Arc<dyn Shared<T>> = self;
+        let _ = complete(&shared, End::Finish, Outcome::Broken(Arc::clone(why)));
+    }
+
+    fn cancel(self: Arc<Self>) {
+        let f = lock(&self.job).take();
+        drop(f);
+        let shared: Arc<dyn Shared<T>> = self;
+        let _ = complete(&shared, End::Cancel, Outcome::Empty);
+    }
+}
+
+struct PoolState {
+    queue: VecDeque<Arc<dyn Job>>,
+    /// Workers sleeping on the condvar (or woken but not yet back).
+    idle: usize,
+    /// Signals sent to idle workers that they have not consumed yet.
+    wakeups: usize,
+    /// Threads started.
+    threads: usize,
+    shutdown: bool,
+    broken: Option<Arc<str>>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+struct PoolShared {
+    state: Mutex<PoolState>,
+    cond: Condvar,
+    max_workers: usize,
+    prefix: String,
+    initializer: Option<Initializer>,
+}
+
+impl PoolShared {
+    /// Marks the pool broken and fails every queued job.
+    fn break_pool(&self, why: String) {
+        let why: Arc<str> = why.into();
+        let mut st = lock(&self.state);
+        if st.broken.is_none() {
+            st.broken = Some(Arc::clone(&why));
+        }
+        let queued = std::mem::take(&mut st.queue);
+        drop(st);
+        self.cond.notify_all();
+        for job in queued {
+            job.fail(&why);
+        }
+    }
+
+    /// Starts worker `index`. Called with the state lock held, so that
+    /// `shutdown` sees every handle.
+    fn spawn_worker(self: &Arc<Self>, st: &mut PoolState) -> std::io::Result<()> {
+        let shared = Arc::clone(self);
+        let index = st.threads;
+        let handle = std::thread::Builder::new()
+            .name(format!("{}_{}", self.prefix, index))
+            .spawn(move || worker(&shared))?;
+        st.threads += 1;
+        st.handles.push(handle);
+        Ok(())
+    }
+}
+
+fn worker(shared: &PoolShared) {
+    if let Some(init) = &shared.initializer {
+        let why = match catch_unwind(AssertUnwindSafe(|| init())) {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("a worker's initializer failed: {e}")),
+            Err(payload) => Some(match super::error::payload_str(&*payload) {
+                Some(msg) => format!("a worker's initializer panicked: {msg}"),
+                None => "a worker's initializer panicked".to_owned(),
+            }),
+        };
+        if let Some(why) = why {
+            shared.break_pool(why);
+            return;
+        }
+    }
+    let mut st = lock(&shared.state);
+    loop {
+        if let Some(job) = st.queue.pop_front() {
+            drop(st);
+            job.run();
+            st = lock(&shared.state);
+            continue;
+        }
+        if st.shutdown || st.broken.is_some() {
+            return;
+        }
+        st.idle += 1;
+        st = shared.cond.wait(st).unwrap_or_else(PoisonError::into_inner);
+        st.idle -= 1;
+        st.wakeups = st.wakeups.saturating_sub(1);
+    }
+}
+
+/// A pool of threads running submitted closures (Python
+/// `concurrent.futures.ThreadPoolExecutor`).
+///
+/// Threads start on demand, one per [`submit`](Executor::submit) that finds
+/// no idle worker, up to `max_workers`, and then stay to be reused until
+/// [`shutdown`](Executor::shutdown). Dropping the pool is
+/// `shutdown(wait = true, cancel_futures = false)`: queued jobs still run.
+///
+/// # Examples
+///
+/// ```
+/// use myrt_executor::concurrent::{as_completed, Executor, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::builder()
+///     .max_workers(4)
+///     .thread_name_prefix("hasher")
+///     .build();
+/// let futures: Vec<_> = (0..8u64)
+///     .map(|i| pool.submit(move || i * i).unwrap())
+///     .collect();
+/// let mut total = 0;
+/// for fut in as_completed(futures, None) {
+///     total += fut.unwrap().result().unwrap();
+/// }
+/// assert_eq!(total, 140);
+/// ```
+pub struct ThreadPoolExecutor {
+    shared: Arc<PoolShared>,
+}
+
+impl ThreadPoolExecutor {
+    /// A pool with the default settings of [`Builder`].
+    pub fn new() -> Self {
+        Builder::new().build()
+    }
+
+    /// A builder to configure a pool.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// The most threads this pool starts.
+    pub fn max_workers(&self) -> usize {
+        self.shared.max_workers
+    }
+
+    /// How many worker threads have been started so far.
+    pub fn num_threads(&self) -> usize {
+        lock(&self.shared.state).threads
+    }
+
+    /// How many jobs wait for a worker.
+    pub fn queued(&self) -> usize {
+        lock(&self.shared.state).queue.len()
+    }
+
+    /// Whether a worker's initializer failed, with the reason.
+    pub fn broken(&self) -> Option<String> {
+        lock(&self.shared.state)
+            .broken
+            .as_ref()
+            .map(|why| why.to_string())
+    }
+}
+
+impl Default for ThreadPoolExecutor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Executor for ThreadPoolExecutor {
+    fn submit<F, T>(&self, f: F) -> Result<Future<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let cell = Arc::new(JobCell {
+            core: Core::new(),
+            job: Mutex::new(Some(f)),
+        });
+        let shared = &self.shared;
+        let mut st = lock(&shared.state);
+        let refused = if let Some(why) = &st.broken {
+            Some(Some(Arc::clone(why)))
+        } else if st.shutdown {
+            Some(None)
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            drop(st);
+            let f = match Arc::try_unwrap(cell) {
+                Ok(cell) => cell
+                    .job
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner),
+                Err(_) => unreachable!("the job cell was not shared yet"),
+            };
+            let f = f.expect("the job is still in its cell");
+            return Err(match why {
+                Some(why) => SubmitError::Broken(f, why),
+                None => SubmitError::ShutDown(f),
+            });
+        }
+        st.queue.push_back(Arc::clone(&cell) as Arc<dyn Job>);
+        let mut notify = false;
+        if st.idle > st.wakeups {
+            st.wakeups += 1;
+            notify = true;
+        } else if st.threads < shared.max_workers {
+            if let Err(e) = shared.spawn_worker(&mut st) {
+                if st.threads == 0 {
+                    drop(st);
+                    shared.break_pool(format!("could not start a worker thread: {e}"));
+                    return Ok(Future::from_shared(cell));
+                }
+            }
+        }
+        drop(st);
+        if notify {
+            shared.cond.notify_one();
+        }
+        Ok(Future::from_shared(cell))
+    }
+
+    fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let shared = &self.shared;
+        let mut st = lock(&shared.state);
+        st.shutdown = true;
+        let cancelled = if cancel_futures {
+            std::mem::take(&mut st.queue)
+        } else {
+            VecDeque::new()
+        };
+        let handles = if wait {
+            std::mem::take(&mut st.handles)
+        } else {
+            Vec::new()
+        };
+        drop(st);
+        shared.cond.notify_all();
+        for job in cancelled {
+            job.cancel();
+        }
+        let me = std::thread::current().id();
+        for handle in handles {
+            // A job may shut its own pool down; it cannot wait for itself.
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for ThreadPoolExecutor {
+    fn drop(&mut self) {
+        self.shutdown(true, false);
+    }
+}
+
+impl fmt::Debug for ThreadPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = lock(&self.shared.state);
+        f.debug_struct("ThreadPoolExecutor")
+            .field("max_workers", &self.shared.max_workers)
+            .field("threads", &st.threads)
+            .field("idle", &st.idle)
+            .field("queued", &st.queue.len())
+            .field("shutdown", &st.shutdown)
+            .field("broken", &st.broken)
+            .finish()
+    }
+}
+
+/// Configures a [`ThreadPoolExecutor`].
+///
+/// # Examples
+///
+/// ```
+/// use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
+///
+/// let pool = ThreadPoolExecutor::builder()
+///     .max_workers(2)
+///     .thread_name_prefix("worker")
+///     .initializer(|| { /* per-thread setup */ })
+///     .build();
+/// let name = pool.submit(|| std::thread::current().name().map(String::from)).unwrap();
+/// assert_eq!(name.result().unwrap().as_deref(), Some("worker_0"));
+/// ```
+pub struct Builder {
+    max_workers: Option<usize>,
+    prefix: Option<String>,
+    initializer: Option<Initializer>,
+}
+
+/// Why [`Builder::try_build`] failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `max_workers` was 0 (Python: `ValueError`).
+    ZeroWorkers,
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::ZeroWorkers => f.write_str("max_workers must be greater than 0"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("max_workers", &self.max_workers)
+            .field("thread_name_prefix", &self.prefix)
+            .field("initializer", &self.initializer.is_some())
+            .finish()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `min(32, cpus + 4)`, Python's default.
+fn default_max_workers() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cpus + 4).min(32)
+}
+
+impl Builder {
+    /// Default settings: `max_workers = min(32, cpus + 4)`, threads named
+    /// `ThreadPoolExecutor-<n>_<i>`, no initializer.
+    pub fn new() -> Self {
+        Builder {
+            max_workers: None,
+            prefix: None,
+            initializer: None,
+        }
+    }
+
+    /// The most threads the pool starts (must be at least 1).
+    pub fn max_workers(mut self, n: usize) -> Self {
+        self.max_workers = Some(n);
+        self
+    }
+
+    /// Threads are named `<prefix>_<i>`, `i` counting from 0.
+    pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// Runs `f` at the start of every worker thread. If it panics, the pool
+    /// becomes broken: queued futures fail with
+    /// [`FutureError::BrokenPool`](super::FutureError::BrokenPool) and later
+    /// submits are refused with [`SubmitError::Broken`].
+    pub fn initializer<F>(mut self, f: F) -> Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.initializer = Some(Arc::new(move || {
+            f();
+            Ok(())
+        }));
+        self
+    }
+
+    /// Like [`initializer`](Builder::initializer) for a fallible `f`: an
+    /// `Err` breaks the pool the same way a panic does, and its text goes
+    /// into the error.
+    pub fn try_initializer<F, E>(mut self, f: F) -> Self
+    where
+        F: Fn() -> Result<(), E> + Send + Sync + 'static,
+        E: fmt::Display,
+    {
+        self.initializer = Some(Arc::new(move || f().map_err(|e| e.to_string())));
+        self
+    }
+
+    /// Builds the pool. No thread starts before the first submit.
+    ///
+    /// # Panics
+    ///
+    /// If `max_workers` is 0; [`try_build`](Builder::try_build) returns an
+    /// error instead.
+    pub fn build(self) -> ThreadPoolExecutor {
+        match self.try_build() {
+            Ok(pool) => pool,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Builds the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::ZeroWorkers`] if `max_workers` is 0.
+    pub fn try_build(self) -> Result<ThreadPoolExecutor, BuildError> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static POOLS: AtomicUsize = AtomicUsize::new(0);
+
+        let max_workers = self.max_workers.unwrap_or_else(default_max_workers);
+        if max_workers == 0 {
+            return Err(BuildError::ZeroWorkers);
+        }
+        let prefix = self.prefix.unwrap_or_else(|| {
+            format!(
+                "ThreadPoolExecutor-{}",
+                POOLS.fetch_add(1, Ordering::Relaxed)
+            )
+        });
+        Ok(ThreadPoolExecutor {
+            shared: Arc::new(PoolShared {
+                state: Mutex::new(PoolState {
+                    queue: VecDeque::new(),
+                    idle: 0,
+                    wakeups: 0,
+                    threads: 0,
+                    shutdown: false,
+                    broken: None,
+                    handles: Vec::new(),
+                }),
+                cond: Condvar::new(),
+                max_workers,
+                prefix,
+                initializer: self.initializer,
+            }),
+        })
+    }
+}
