@@ -1,1 +1,575 @@
 //! The reactor: mio `Poll` plus the timer wheel.
+//!
+//! [`Driver`] is what an idle worker parks on (it implements the executor's
+//! [`Park`]): each `park` computes how long it may sleep from the next timer
+//! deadline, polls mio, hands readiness to the registered resources and
+//! fires the timers that are due. [`Handle`] is the cheap, shareable side
+//! that resources and timers use to register themselves; a thread-local
+//! "current handle" (set by [`Handle::enter`]) is how `TcpStream::connect`
+//! or `sleep` find their driver.
+//!
+//! # Implementation
+//!
+//! - Unparking goes through a `mio::Waker` (an eventfd on Linux), guarded by
+//!   a `notified` flag so repeated unparks cost one syscall.
+//! - While parked, the driver publishes the wheel time it will wake at; a
+//!   timer inserted earlier than that unparks it, so a new short timer is
+//!   never delayed by a long poll.
+//! - I/O registrations live in a slab of [`scheduled_io::ScheduledIo`];
+//!   the mio token is `generation << 32 | slot`.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use myrt_executor::park::Park;
+use slab::Slab;
+
+pub(crate) mod scheduled_io;
+pub(crate) mod wheel;
+
+#[cfg(test)]
+pub(crate) mod test_util;
+
+use scheduled_io::ScheduledIo;
+use wheel::{Key, Wheel};
+
+const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
+const EVENTS_CAPACITY: usize = 1024;
+
+/// Locks a mutex, ignoring poisoning (the state it guards stays
+/// consistent: every critical section is panic-free bookkeeping).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The reactor and timer driver an idle worker parks on.
+pub(crate) struct Driver {
+    inner: Arc<Inner>,
+    poll: Mutex<PollState>,
+}
+
+struct PollState {
+    poll: mio::Poll,
+    events: mio::Events,
+    wake: Vec<Waker>,
+}
+
+/// Shared state of a driver.
+pub(crate) struct Inner {
+    pub(crate) registry: mio::Registry,
+    waker: mio::Waker,
+    notified: AtomicBool,
+    ios: Mutex<IoSlab>,
+    timers: Mutex<Wheel<Waker>>,
+    /// Wheel time (ms) the parked driver will wake at; `u64::MAX` when not
+    /// parked or parked without a deadline.
+    parked_until: AtomicU64,
+    start: Instant,
+    shutdown: AtomicBool,
+}
+
+struct IoSlab {
+    slab: Slab<Arc<ScheduledIo>>,
+    next_generation: u32,
+}
+
+impl Driver {
+    /// Creates a driver with its own mio `Poll`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the OS refuses an epoll instance or an eventfd.
+    pub(crate) fn new() -> std::io::Result<Driver> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let inner = Arc::new(Inner {
+            registry,
+            waker,
+            notified: AtomicBool::new(false),
+            ios: Mutex::new(IoSlab {
+                slab: Slab::new(),
+                next_generation: 0,
+            }),
+            timers: Mutex::new(Wheel::new(0)),
+            parked_until: AtomicU64::new(u64::MAX),
+            start: Instant::now(),
+            shutdown: AtomicBool::new(false),
+        });
+        Ok(Driver {
+            inner,
+            poll: Mutex::new(PollState {
+                poll,
+                events: mio::Events::with_capacity(EVENTS_CAPACITY),
+                wake: Vec::new(),
+            }),
+        })
+    }
+
+    /// A handle to this driver.
+    pub(crate) fn handle(&self) -> Handle {
+        Handle {
+            inner: self.inner.clone(),
+        }
+    }
+
+    fn park_inner(&self, timeout: Option<Duration>) {
+        let inner = &*self.inner;
+        let mut guard = lock(&self.poll);
+        let st = &mut *guard;
+
+        // How long may we sleep? Published under the timer lock so that an
+        // earlier timer inserted concurrently sees it and unparks us.
+        let wait = {
+            let timers = lock(&inner.timers);
+            let now = Instant::now();
+            let mut wait = timeout;
+            if let Some(t) = timers.next_expiration() {
+                let at = inner.start + Duration::from_millis(t);
+                let d = at.saturating_duration_since(now);
+                wait = Some(wait.map_or(d, |w| w.min(d)));
+            }
+            if inner.notified.load(Ordering::Acquire) || inner.shutdown.load(Ordering::Acquire) {
+                wait = Some(Duration::ZERO);
+            }
+            let until = match wait {
+                None => u64::MAX,
+                Some(d) => inner.ms_floor(now + d),
+            };
+            inner.parked_until.store(until, Ordering::Release);
+            wait
+        };
+
+        if let Err(e) = st.poll.poll(&mut st.events, wait) {
+            // EINTR: a signal arrived; just report back as a spurious wake.
+            debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "{e}");
+        }
+        inner.parked_until.store(u64::MAX, Ordering::Release);
+        inner.notified.store(false, Ordering::Release);
+
+        // Hand readiness to the registrations.
+        if !st.events.is_empty() {
+            let ios = lock(&inner.ios);
+            for ev in st.events.iter() {
+                let token = ev.token();
+                if token == WAKER_TOKEN {
+                    continue;
+                }
+                let slot = token.0 & 0xffff_ffff;
+                let generation = (token.0 >> 32) as u32;
+                let Some(io) = ios.slab.get(slot) else {
+                    continue;
+                };
+                if io.generation != generation {
+                    continue;
+                }
+                let mut ready = 0u8;
+                if ev.is_readable() {
+                    ready |= scheduled_io::READABLE;
+                }
+                if ev.is_writable() {
+                    ready |= scheduled_io::WRITABLE;
+                }
+                if ev.is_read_closed() {
+                    ready |= scheduled_io::READ_CLOSED;
+                }
+                if ev.is_write_closed() {
+                    ready |= scheduled_io::WRITE_CLOSED;
+                }
+                if ev.is_error() {
+                    ready |= scheduled_io::ERROR;
+                }
+                io.set_readiness(ready, &mut st.wake);
+            }
+        }
+
+        // Fire the timers that are due.
+        {
+            let mut timers = lock(&inner.timers);
+            if timers.len() > 0 {
+                let now = inner.ms_floor(Instant::now());
+                let wake = &mut st.wake;
+                timers.advance(now, |w| wake.push(w));
+            }
+        }
+        for w in st.wake.drain(..) {
+            w.wake();
+        }
+    }
+}
+
+impl Park for Driver {
+    fn park(&self, timeout: Option<Duration>) {
+        self.park_inner(timeout);
+    }
+
+    fn unpark(&self) {
+        self.inner.unpark();
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.handle().shutdown();
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver").finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    /// Milliseconds from the driver's start to `t`, rounded down.
+    fn ms_floor(&self, t: Instant) -> u64 {
+        let d = t.saturating_duration_since(self.start);
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Milliseconds from the driver's start to `t`, rounded up, so a timer
+    /// never fires before its deadline.
+    fn ms_ceil(&self, t: Instant) -> u64 {
+        let d = t.saturating_duration_since(self.start);
+        u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn unpark(&self) {
+        if !self.notified.swap(true, Ordering::AcqRel) {
+            // A failing eventfd write cannot be recovered from here; the
+            // driver still wakes on its next deadline.
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Allocates a slab slot; returns it with its token.
+    fn add_io(&self) -> std::io::Result<(Arc<ScheduledIo>, usize)> {
+        if self.shutdown.load(Ordering::Acquire) {
+            return Err(scheduled_io::shutdown_error());
+        }
+        let mut ios = lock(&self.ios);
+        let generation = ios.next_generation;
+        ios.next_generation = (generation + 1) & 0x7fff_ffff;
+        let entry = ios.slab.vacant_entry();
+        let slot = entry.key();
+        if slot > 0xffff_ffff {
+            return Err(std::io::Error::other("too many I/O resources registered"));
+        }
+        let shared = Arc::new(ScheduledIo::new(generation));
+        entry.insert(shared.clone());
+        Ok((shared, ((generation as usize) << 32) | slot))
+    }
+
+    /// Releases the slab slot of `token` (if still owned by it).
+    fn remove_io(&self, token: usize) {
+        let slot = token & 0xffff_ffff;
+        let generation = (token >> 32) as u32;
+        let mut ios = lock(&self.ios);
+        if ios
+            .slab
+            .get(slot)
+            .is_some_and(|io| io.generation == generation)
+        {
+            ios.slab.remove(slot);
+        }
+    }
+}
+
+/// What [`Handle::poll_timer`] did.
+#[derive(Debug)]
+pub(crate) enum TimerPoll {
+    /// The timer is (still) in the wheel under this key.
+    Registered(Key),
+    /// The deadline has already passed in wheel time.
+    Due,
+    /// The driver has shut down.
+    Shutdown,
+}
+
+/// A cheap, cloneable reference to a driver.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// Restores the previous current driver when dropped.
+#[must_use = "the handle is current only while the guard lives"]
+pub(crate) struct EnterGuard {
+    prev: Option<Handle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+impl Handle {
+    /// Makes this the current thread's driver until the guard is dropped
+    /// (nestable: the previous one comes back).
+    pub(crate) fn enter(&self) -> EnterGuard {
+        let prev = CURRENT.with(|c| c.borrow_mut().replace(self.clone()));
+        EnterGuard {
+            prev,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The current thread's driver.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime; [`Handle::try_current`] is the twin.
+    pub(crate) fn current() -> Handle {
+        match Self::try_current() {
+            Some(h) => h,
+            None => panic!(
+                "no myrt runtime: timers and I/O must be called from inside a runtime \
+                 (myrt::run, Runtime::block_on or a spawned task)"
+            ),
+        }
+    }
+
+    /// The current thread's driver, if any.
+    pub(crate) fn try_current() -> Option<Handle> {
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    }
+
+    /// Whether [`shutdown`](Handle::shutdown) has run.
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.inner.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Shuts the driver down: every I/O resource fails from now on and every
+    /// timer completes, and all their wakers are woken so nothing hangs.
+    pub(crate) fn shutdown(&self) {
+        let inner = &*self.inner;
+        if inner.shutdown.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut wake = Vec::new();
+        for (_, io) in lock(&inner.ios).slab.iter() {
+            io.shutdown(&mut wake);
+        }
+        lock(&inner.timers).advance(u64::MAX, |w| wake.push(w));
+        for w in wake {
+            w.wake();
+        }
+        inner.unpark();
+    }
+
+    /// Registers (or refreshes the waker of) a timer for `deadline`.
+    pub(crate) fn poll_timer(
+        &self,
+        key: Option<Key>,
+        deadline: Instant,
+        waker: &Waker,
+    ) -> TimerPoll {
+        let inner = &*self.inner;
+        let mut timers = lock(&inner.timers);
+        if self.is_shutdown() {
+            if let Some(k) = key {
+                timers.remove(k);
+            }
+            return TimerPoll::Shutdown;
+        }
+        if let Some(k) = key {
+            if let Some(w) = timers.get_mut(k) {
+                if !w.will_wake(waker) {
+                    *w = waker.clone();
+                }
+                return TimerPoll::Registered(k);
+            }
+        }
+        let when = inner.ms_ceil(deadline);
+        match timers.insert(when, waker.clone()) {
+            Ok(k) => {
+                if when < inner.parked_until.load(Ordering::Acquire) {
+                    inner.unpark();
+                }
+                TimerPoll::Registered(k)
+            }
+            Err(_) => TimerPoll::Due,
+        }
+    }
+
+    /// Moves the timer `key` to `deadline`, keeping its waker. Returns the
+    /// new key, or `None` when it was not registered (or is due at once, in
+    /// which case its waker is woken).
+    pub(crate) fn reset_timer(&self, key: Key, deadline: Instant) -> Option<Key> {
+        let inner = &*self.inner;
+        let mut timers = lock(&inner.timers);
+        let waker = timers.remove(key)?;
+        let when = inner.ms_ceil(deadline);
+        match timers.insert(when, waker) {
+            Ok(k) => {
+                if when < inner.parked_until.load(Ordering::Acquire) {
+                    inner.unpark();
+                }
+                Some(k)
+            }
+            Err(w) => {
+                drop(timers);
+                w.wake();
+                None
+            }
+        }
+    }
+
+    /// The timer wheel (tests inspect it).
+    #[cfg(test)]
+    pub(crate) fn inner_timers(&self) -> &Mutex<Wheel<Waker>> {
+        &self.inner.timers
+    }
+
+    /// Removes the timer `key`; it will never fire.
+    pub(crate) fn remove_timer(&self, key: Key) {
+        lock(&self.inner.timers).remove(key);
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::block_on;
+    use super::*;
+
+    #[test]
+    fn unpark_before_park_returns_at_once() {
+        let d = Driver::new().unwrap();
+        d.unpark();
+        let t = Instant::now();
+        d.park(Some(Duration::from_secs(5)));
+        assert!(t.elapsed() < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn unpark_from_other_thread_wakes_park() {
+        let d = Arc::new(Driver::new().unwrap());
+        let d2 = d.clone();
+        let t = Instant::now();
+        let th = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            d2.unpark();
+        });
+        d.park(Some(Duration::from_secs(5)));
+        assert!(t.elapsed() < Duration::from_secs(4));
+        th.join().unwrap();
+    }
+
+    #[test]
+    fn park_zero_does_not_block() {
+        let d = Driver::new().unwrap();
+        let t = Instant::now();
+        d.park(Some(Duration::ZERO));
+        assert!(t.elapsed() < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn enter_nests_and_restores() {
+        assert!(Handle::try_current().is_none());
+        let a = Driver::new().unwrap();
+        let b = Driver::new().unwrap();
+        {
+            let _ga = a.handle().enter();
+            assert!(Arc::ptr_eq(&Handle::current().inner, &a.inner));
+            {
+                let _gb = b.handle().enter();
+                assert!(Arc::ptr_eq(&Handle::current().inner, &b.inner));
+            }
+            assert!(Arc::ptr_eq(&Handle::current().inner, &a.inner));
+        }
+        assert!(Handle::try_current().is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "no myrt runtime")]
+    fn current_outside_runtime_panics() {
+        let _ = Handle::current();
+    }
+
+    #[test]
+    fn block_on_runs_a_ready_future() {
+        assert_eq!(block_on(async { 7 }), 7);
+    }
+
+    #[test]
+    fn earlier_timer_wakes_a_parked_driver() {
+        let d = Arc::new(Driver::new().unwrap());
+        let h = d.handle();
+        let noop = super::test_util::noop_waker();
+        let long = h.poll_timer(None, Instant::now() + Duration::from_secs(20), &noop);
+        assert!(matches!(long, TimerPoll::Registered(_)));
+        let h2 = h.clone();
+        let th = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            let noop = super::test_util::noop_waker();
+            let r = h2.poll_timer(None, Instant::now() + Duration::from_millis(10), &noop);
+            assert!(matches!(r, TimerPoll::Registered(_)));
+        });
+        let t = Instant::now();
+        // Parks until the 20 s timer, unless the new 10 ms one wakes it.
+        d.park(None);
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+        // The short timer then fires (the driver may also return at cascade
+        // points of the wheel on the way).
+        while lock(&d.inner.timers).len() != 1 {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "short timer never fired"
+            );
+            d.park(None);
+        }
+        th.join().unwrap();
+    }
+
+    #[test]
+    fn shutdown_completes_timers_and_fails_io() {
+        let d = Driver::new().unwrap();
+        let h = d.handle();
+        let noop = super::test_util::noop_waker();
+        let r = h.poll_timer(None, Instant::now() + Duration::from_secs(20), &noop);
+        assert!(matches!(r, TimerPoll::Registered(_)));
+        h.shutdown();
+        assert_eq!(lock(&d.inner.timers).len(), 0);
+        let r = h.poll_timer(None, Instant::now() + Duration::from_secs(20), &noop);
+        assert!(matches!(r, TimerPoll::Shutdown));
+        assert!(d.inner.add_io().is_err());
+    }
+
+    #[test]
+    fn stale_token_is_ignored() {
+        let d = Driver::new().unwrap();
+        let (a, ta) = d.inner.add_io().unwrap();
+        d.inner.remove_io(ta);
+        let (b, tb) = d.inner.add_io().unwrap();
+        assert_eq!(ta & 0xffff_ffff, tb & 0xffff_ffff, "slot reused");
+        assert_ne!(ta, tb, "generation differs");
+        // Removing with the old token must not remove the new resource.
+        d.inner.remove_io(ta);
+        assert!(lock(&d.inner.ios).slab.get(tb & 0xffff_ffff).is_some());
+        drop((a, b));
+    }
+}

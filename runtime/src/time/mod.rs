@@ -1,1 +1,38 @@
-//! Timers: sleep, timeout, interval.
+//! Timers: sleep, timeout, interval (asyncio `sleep`, `wait_for`/`timeout`,
+//! and a periodic ticker).
+//!
+//! Timers live in the runtime's hierarchical timing wheel with 1 ms
+//! resolution. A timer never fires early: deadlines are rounded *up* to the
+//! next millisecond, and a [`Sleep`] also checks the clock itself before
+//! completing.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use myrt::time::{sleep, timeout};
+//!
+//! myrt::run(async {
+//!     sleep(Duration::from_millis(10)).await;
+//!     let r = timeout(Duration::from_millis(5), sleep(Duration::from_secs(60))).await;
+//!     assert!(r.is_err());
+//! });
+//! ```
+
+mod interval;
+mod sleep;
+mod timeout;
+
+pub use interval::{
+    interval, interval_at, try_interval, try_interval_at, Interval, MissedTickBehavior,
+};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use std::time::Instant;
+pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+
+/// A deadline `d` after `now`, saturating at about 30 years ahead instead
+/// of overflowing `Instant`.
+pub(crate) fn far_add(now: Instant, d: std::time::Duration) -> Instant {
+    now.checked_add(d)
+        .unwrap_or_else(|| now + std::time::Duration::from_secs(86_400 * 365 * 30))
+}

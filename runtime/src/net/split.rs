@@ -1,0 +1,423 @@
+//! Read and write halves of a stream, borrowed (`split`) or owned
+//! (`into_split`), generated once for TCP and once for Unix streams.
+//!
+//! Each half uses only its own direction's waker slot, so one task can read
+//! while another writes.
+
+/// Generates `ReadHalf`, `WriteHalf`, `OwnedReadHalf`, `OwnedWriteHalf` and
+/// `ReuniteError` for a stream type with `poll_read_ref`, `poll_write_ref`,
+/// `poll_write_vectored_ref`, `shutdown_write`, `readable`, `writable`,
+/// `try_read`, `try_write`, `local_addr` and `peer_addr` on `&self`.
+macro_rules! split_halves {
+    ($Stream:ident, $Addr:ty) => {
+        use std::io;
+        use std::pin::Pin;
+        use std::sync::Arc;
+        use std::task::{Context, Poll};
+
+        #[doc = concat!("The borrowed read half of a [`", stringify!($Stream), "`], from [`", stringify!($Stream), "::split`].")]
+        #[derive(Debug)]
+        pub struct ReadHalf<'a>(&'a $Stream);
+
+        #[doc = concat!("The borrowed write half of a [`", stringify!($Stream), "`], from [`", stringify!($Stream), "::split`].")]
+        ///
+        /// Closing it (`AsyncWriteExt::close`) shuts down the write direction.
+        #[derive(Debug)]
+        pub struct WriteHalf<'a>(&'a $Stream);
+
+        #[doc = concat!("The owned read half of a [`", stringify!($Stream), "`], from [`", stringify!($Stream), "::into_split`].")]
+        #[derive(Debug)]
+        pub struct OwnedReadHalf {
+            inner: Arc<$Stream>,
+        }
+
+        #[doc = concat!("The owned write half of a [`", stringify!($Stream), "`], from [`", stringify!($Stream), "::into_split`].")]
+        ///
+        /// Dropping it shuts down the write direction, so the peer reads EOF.
+        #[derive(Debug)]
+        pub struct OwnedWriteHalf {
+            inner: Arc<$Stream>,
+            shutdown_on_drop: bool,
+        }
+
+        /// The error of `reunite` with halves of two different streams; holds
+        /// both halves back.
+        #[derive(Debug)]
+        pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+        impl std::fmt::Display for ReuniteError {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("tried to reunite halves that are not from the same stream")
+            }
+        }
+
+        impl std::error::Error for ReuniteError {}
+
+        pub(crate) fn split(stream: &$Stream) -> (ReadHalf<'_>, WriteHalf<'_>) {
+            (ReadHalf(stream), WriteHalf(stream))
+        }
+
+        pub(crate) fn split_owned(stream: $Stream) -> (OwnedReadHalf, OwnedWriteHalf) {
+            let inner = Arc::new(stream);
+            (
+                OwnedReadHalf {
+                    inner: inner.clone(),
+                },
+                OwnedWriteHalf {
+                    inner,
+                    shutdown_on_drop: true,
+                },
+            )
+        }
+
+        macro_rules! read_half_methods {
+            () => {
+                /// Waits until the stream is readable.
+                ///
+                /// # Errors
+                ///
+                /// Fails once the runtime has shut down.
+                ///
+                /// # Cancel safety
+                ///
+                /// Cancel safe.
+                pub async fn readable(&self) -> io::Result<()> {
+                    self.stream().readable().await
+                }
+
+                /// Reads without waiting; `WouldBlock` when nothing is ready.
+                ///
+                /// # Errors
+                ///
+                /// `WouldBlock`, or the OS error of the read.
+                pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                    self.stream().try_read(buf)
+                }
+
+                /// The remote address.
+                ///
+                /// # Errors
+                ///
+                /// The OS error, e.g. when not connected.
+                pub fn peer_addr(&self) -> io::Result<$Addr> {
+                    self.stream().peer_addr()
+                }
+
+                /// The local address.
+                ///
+                /// # Errors
+                ///
+                /// The OS error.
+                pub fn local_addr(&self) -> io::Result<$Addr> {
+                    self.stream().local_addr()
+                }
+            };
+        }
+
+        macro_rules! write_half_methods {
+            () => {
+                /// Waits until the stream is writable.
+                ///
+                /// # Errors
+                ///
+                /// Fails once the runtime has shut down.
+                ///
+                /// # Cancel safety
+                ///
+                /// Cancel safe.
+                pub async fn writable(&self) -> io::Result<()> {
+                    self.stream().writable().await
+                }
+
+                /// Writes without waiting; `WouldBlock` when the socket is full.
+                ///
+                /// # Errors
+                ///
+                /// `WouldBlock`, or the OS error of the write.
+                pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                    self.stream().try_write(buf)
+                }
+
+                /// The remote address.
+                ///
+                /// # Errors
+                ///
+                /// The OS error, e.g. when not connected.
+                pub fn peer_addr(&self) -> io::Result<$Addr> {
+                    self.stream().peer_addr()
+                }
+
+                /// The local address.
+                ///
+                /// # Errors
+                ///
+                /// The OS error.
+                pub fn local_addr(&self) -> io::Result<$Addr> {
+                    self.stream().local_addr()
+                }
+            };
+        }
+
+        impl ReadHalf<'_> {
+            fn stream(&self) -> &$Stream {
+                self.0
+            }
+            read_half_methods!();
+        }
+
+        impl WriteHalf<'_> {
+            fn stream(&self) -> &$Stream {
+                self.0
+            }
+            write_half_methods!();
+        }
+
+        impl OwnedReadHalf {
+            fn stream(&self) -> &$Stream {
+                &self.inner
+            }
+            read_half_methods!();
+
+            /// Puts the two halves back together.
+            ///
+            /// # Errors
+            ///
+            /// [`ReuniteError`] (holding both halves) when they come from
+            /// different streams.
+            pub fn reunite(self, other: OwnedWriteHalf) -> Result<$Stream, ReuniteError> {
+                reunite(self, other)
+            }
+        }
+
+        impl OwnedWriteHalf {
+            fn stream(&self) -> &$Stream {
+                &self.inner
+            }
+            write_half_methods!();
+
+            /// Puts the two halves back together.
+            ///
+            /// # Errors
+            ///
+            /// [`ReuniteError`] (holding both halves) when they come from
+            /// different streams.
+            pub fn reunite(self, other: OwnedReadHalf) -> Result<$Stream, ReuniteError> {
+                reunite(other, self)
+            }
+        }
+
+        fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<$Stream, ReuniteError> {
+            if !Arc::ptr_eq(&read.inner, &write.inner) {
+                return Err(ReuniteError(read, write));
+            }
+            write.shutdown_on_drop = false;
+            let inner = write.inner.clone();
+            drop(write);
+            drop(read);
+            Ok(Arc::try_unwrap(inner).expect("both halves were dropped"))
+        }
+
+        impl Drop for OwnedWriteHalf {
+            fn drop(&mut self) {
+                if self.shutdown_on_drop {
+                    let _ = self.inner.shutdown_write();
+                }
+            }
+        }
+
+        impl AsRef<$Stream> for OwnedReadHalf {
+            fn as_ref(&self) -> &$Stream {
+                &self.inner
+            }
+        }
+
+        impl AsRef<$Stream> for OwnedWriteHalf {
+            fn as_ref(&self) -> &$Stream {
+                &self.inner
+            }
+        }
+
+        impl futures_io::AsyncRead for ReadHalf<'_> {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.0.poll_read_ref(cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncRead for OwnedReadHalf {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.inner.poll_read_ref(cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for WriteHalf<'_> {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.0.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.0.poll_write_vectored_ref(cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(self.0.shutdown_write())
+            }
+        }
+
+        impl futures_io::AsyncWrite for OwnedWriteHalf {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.inner.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_write_vectored_ref(cx, bufs)
+            }
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(self.inner.shutdown_write())
+            }
+        }
+    };
+}
+
+pub(crate) use split_halves;
+
+/// Generates the `futures_io` impls and the `&self` poll helpers shared by
+/// TCP and Unix streams (which wrap `PollEvented<mio stream>` in `io`).
+macro_rules! stream_io_impls {
+    ($Stream:ident) => {
+        impl $Stream {
+            pub(crate) fn poll_read_ref(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                use std::io::Read;
+                let io = self.io.get_ref();
+                self.io
+                    .registration()
+                    .poll_io(cx, Direction::Read, || (&*io).read(&mut *buf))
+            }
+
+            pub(crate) fn poll_write_ref(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                use std::io::Write;
+                let io = self.io.get_ref();
+                self.io
+                    .registration()
+                    .poll_io(cx, Direction::Write, || (&*io).write(buf))
+            }
+
+            pub(crate) fn poll_write_vectored_ref(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                use std::io::Write;
+                let io = self.io.get_ref();
+                self.io
+                    .registration()
+                    .poll_io(cx, Direction::Write, || (&*io).write_vectored(bufs))
+            }
+
+            pub(crate) fn shutdown_write(&self) -> std::io::Result<()> {
+                match self.io.get_ref().shutdown(std::net::Shutdown::Write) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
+                    r => r,
+                }
+            }
+        }
+
+        impl futures_io::AsyncRead for $Stream {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_read_ref(cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncRead for &$Stream {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_read_ref(cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $Stream {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_vectored_ref(cx, bufs)
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.shutdown_write())
+            }
+        }
+
+        impl futures_io::AsyncWrite for &$Stream {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_vectored_ref(cx, bufs)
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.shutdown_write())
+            }
+        }
+    };
+}
+
+pub(crate) use stream_io_impls;

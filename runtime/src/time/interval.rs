@@ -1,0 +1,229 @@
+//! [`interval`]: a periodic ticker.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::Sleep;
+
+/// What an [`Interval`] does when ticks were missed (the task was busy for
+/// longer than a period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks back to back until caught up, keeping the
+    /// original schedule (`start + n * period`). The default.
+    #[default]
+    Burst,
+    /// Fire once now, then restart the schedule from now: the next tick is a
+    /// full period after this late one.
+    Delay,
+    /// Fire once now, then skip to the next tick of the original schedule
+    /// that lies in the future.
+    Skip,
+}
+
+/// A stream of ticks every `period`, created by [`interval`].
+pub struct Interval {
+    sleep: Sleep,
+    period: Duration,
+    missed: MissedTickBehavior,
+}
+
+/// A ticker whose first tick completes at once and then every `period`.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// myrt::run(async {
+///     let mut iv = myrt::time::interval(Duration::from_millis(10));
+///     iv.tick().await; // at once
+///     iv.tick().await; // 10 ms later
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics if `period` is zero; [`try_interval`] returns an error instead.
+pub fn interval(period: Duration) -> Interval {
+    interval_at(Instant::now(), period)
+}
+
+/// A ticker whose first tick completes at `start` and then every `period`.
+///
+/// # Panics
+///
+/// Panics if `period` is zero; [`try_interval_at`] returns an error instead.
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    match try_interval_at(start, period) {
+        Ok(iv) => iv,
+        Err(_) => panic!("myrt::time::interval: period must be non-zero"),
+    }
+}
+
+/// Like [`interval`], but a zero `period` is an error.
+///
+/// # Errors
+///
+/// `InvalidInput` if `period` is zero.
+pub fn try_interval(period: Duration) -> io::Result<Interval> {
+    try_interval_at(Instant::now(), period)
+}
+
+/// Like [`interval_at`], but a zero `period` is an error.
+///
+/// # Errors
+///
+/// `InvalidInput` if `period` is zero.
+pub fn try_interval_at(start: Instant, period: Duration) -> io::Result<Interval> {
+    if period.is_zero() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "interval period must be non-zero",
+        ));
+    }
+    Ok(Interval {
+        sleep: Sleep::new(start),
+        period,
+        missed: MissedTickBehavior::default(),
+    })
+}
+
+impl Interval {
+    /// Waits for the next tick and returns its scheduled instant.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a tick is consumed only when `tick` returns it.
+    ///
+    /// # Panics
+    ///
+    /// Panics when polled outside a myrt runtime while the tick is not due.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick; see [`tick`](Interval::tick).
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let scheduled = self.sleep.deadline();
+        let now = Instant::now();
+        let mut next = super::far_add(scheduled, self.period);
+        if next <= now {
+            next = match self.missed {
+                MissedTickBehavior::Burst => next,
+                MissedTickBehavior::Delay => super::far_add(now, self.period),
+                MissedTickBehavior::Skip => {
+                    let behind = now.duration_since(scheduled).as_nanos();
+                    let p = self.period.as_nanos();
+                    let periods = behind / p + 1;
+                    let add =
+                        u64::try_from(periods * p).map_or(Duration::MAX, Duration::from_nanos);
+                    super::far_add(scheduled, add)
+                }
+            };
+        }
+        self.sleep.reset(next);
+        Poll::Ready(scheduled)
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    pub fn reset(&mut self) {
+        self.sleep
+            .reset(super::far_add(Instant::now(), self.period));
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// The missed-tick behaviour in use.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
+    }
+
+    /// Chooses what happens when ticks are missed.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+}
+
+impl fmt::Debug for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interval")
+            .field("period", &self.period)
+            .field("missed_tick_behavior", &self.missed)
+            .finish_non_exhaustive()
+    }
+}
+
+use std::future::Future as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::test_util::block_on;
+
+    #[test]
+    fn ticks_follow_the_schedule() {
+        block_on(async {
+            let start = Instant::now();
+            let mut iv = interval_at(start, Duration::from_millis(10));
+            assert_eq!(iv.tick().await, start);
+            assert_eq!(iv.tick().await, start + Duration::from_millis(10));
+            assert_eq!(iv.tick().await, start + Duration::from_millis(20));
+            assert!(Instant::now() >= start + Duration::from_millis(20));
+        });
+    }
+
+    fn late(behavior: MissedTickBehavior) -> (Instant, Vec<Instant>) {
+        block_on(async {
+            let start = Instant::now();
+            let mut iv = interval_at(start, Duration::from_millis(10));
+            iv.set_missed_tick_behavior(behavior);
+            iv.tick().await;
+            std::thread::sleep(Duration::from_millis(35)); // miss 3 ticks
+            let mut v = Vec::new();
+            for _ in 0..3 {
+                v.push(iv.tick().await);
+            }
+            (start, v)
+        })
+    }
+
+    #[test]
+    fn burst_catches_up_on_schedule() {
+        let (s, v) = late(MissedTickBehavior::Burst);
+        let ms = |n| s + Duration::from_millis(n);
+        assert_eq!(v, vec![ms(10), ms(20), ms(30)]);
+    }
+
+    #[test]
+    fn skip_jumps_to_the_next_future_tick() {
+        let (s, v) = late(MissedTickBehavior::Skip);
+        assert_eq!(v[0], s + Duration::from_millis(10));
+        assert_eq!(v[1], s + Duration::from_millis(40));
+        assert_eq!(v[2], s + Duration::from_millis(50));
+    }
+
+    #[test]
+    fn delay_restarts_from_the_late_tick() {
+        let (s, v) = late(MissedTickBehavior::Delay);
+        assert_eq!(v[0], s + Duration::from_millis(10));
+        assert!(v[1] >= s + Duration::from_millis(45));
+        assert_eq!(v[2], v[1] + Duration::from_millis(10));
+    }
+
+    #[test]
+    fn zero_period_is_an_error() {
+        assert!(try_interval(Duration::ZERO).is_err());
+        assert!(std::panic::catch_unwind(|| interval(Duration::ZERO)).is_err());
+    }
+}

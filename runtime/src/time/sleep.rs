@@ -1,0 +1,246 @@
+//! [`sleep`], [`sleep_until`] and the [`Sleep`] future.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::driver::wheel::Key;
+use crate::driver::{Handle, TimerPoll};
+
+/// Waits until `duration` has elapsed (asyncio `sleep`).
+///
+/// The timer is only put in the wheel the first time the future is polled
+/// and is still pending, so creating a `Sleep` costs a clock read.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// myrt::run(async {
+///     myrt::time::sleep(Duration::from_millis(20)).await;
+/// });
+/// ```
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping the future removes its timer, which never fires.
+///
+/// # Panics
+///
+/// Polling the returned future outside a myrt runtime panics (unless the
+/// deadline has already passed).
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep::new(super::far_add(Instant::now(), duration))
+}
+
+/// Waits until `deadline` (a past deadline completes at once).
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use myrt::time::{sleep_until, Instant};
+/// myrt::run(async {
+///     sleep_until(Instant::now() + Duration::from_millis(20)).await;
+/// });
+/// ```
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping the future removes its timer.
+///
+/// # Panics
+///
+/// Polling the returned future outside a myrt runtime panics (unless the
+/// deadline has already passed).
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// A future that completes at a deadline; see [`sleep`].
+///
+/// `Sleep` is `Unpin`, so it can be polled by `&mut` and reset in place.
+/// When the runtime shuts down, pending sleeps complete at once so nothing
+/// hangs.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    entry: Option<(Handle, Key)>,
+}
+
+impl Sleep {
+    pub(crate) fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            entry: None,
+        }
+    }
+
+    /// The instant this sleep completes at.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline, keeping the task's registration: a completed
+    /// `Sleep` can be reset and awaited again.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use myrt::time::{sleep, Instant};
+    /// myrt::run(async {
+    ///     let mut s = sleep(Duration::from_secs(60));
+    ///     s.reset(Instant::now() + Duration::from_millis(5));
+    ///     (&mut s).await;
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        if let Some((handle, key)) = self.entry.take() {
+            if let Some(k) = handle.reset_timer(key, deadline) {
+                self.entry = Some((handle, k));
+            }
+        }
+    }
+
+    fn cancel(&mut self) {
+        if let Some((handle, key)) = self.entry.take() {
+            handle.remove_timer(key);
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if Instant::now() >= this.deadline {
+            this.cancel();
+            return Poll::Ready(());
+        }
+        let (handle, key) = match this.entry.take() {
+            Some((h, k)) => (h, Some(k)),
+            None => (Handle::current(), None),
+        };
+        match handle.poll_timer(key, this.deadline, cx.waker()) {
+            TimerPoll::Registered(k) => {
+                this.entry = Some((handle, k));
+                Poll::Pending
+            }
+            TimerPoll::Due | TimerPoll::Shutdown => Poll::Ready(()),
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("registered", &self.entry.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::driver::test_util::{block_on, join_all, noop_waker};
+
+    #[test]
+    fn sleep_waits_at_least_its_duration() {
+        let t = Instant::now();
+        block_on(sleep(Duration::from_millis(30)));
+        assert!(t.elapsed() >= Duration::from_millis(30));
+    }
+
+    #[test]
+    fn ten_thousand_sleeps_all_fire_none_early() {
+        let n = if cfg!(miri) { 50 } else { 10_000 };
+        let fired = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let futs: Vec<_> = (0..n)
+            .map(|i| {
+                let fired = fired.clone();
+                let d = Duration::from_millis((i % 97) as u64 + 1);
+                async move {
+                    let deadline = start + d;
+                    sleep_until(deadline).await;
+                    assert!(Instant::now() >= deadline, "timer fired early");
+                    fired.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+            .collect();
+        block_on(join_all(futs));
+        assert_eq!(fired.load(Ordering::Relaxed), n);
+    }
+
+    #[test]
+    fn dropped_sleep_never_fires() {
+        block_on(async {
+            let handle = Handle::current();
+            let mut s = sleep(Duration::from_millis(20));
+            // Register it, then drop it.
+            let waker = &noop_waker();
+            assert!(Pin::new(&mut s)
+                .poll(&mut Context::from_waker(waker))
+                .is_pending());
+            assert_eq!(crate::driver::lock(handle.inner_timers()).len(), 1);
+            drop(s);
+            assert_eq!(crate::driver::lock(handle.inner_timers()).len(), 0);
+            sleep(Duration::from_millis(40)).await;
+        });
+    }
+
+    #[test]
+    fn reset_moves_the_deadline_both_ways() {
+        block_on(async {
+            let t = Instant::now();
+            let mut s = sleep(Duration::from_secs(60));
+            let waker = &noop_waker();
+            assert!(Pin::new(&mut s)
+                .poll(&mut Context::from_waker(waker))
+                .is_pending());
+            s.reset(t + Duration::from_millis(10));
+            (&mut s).await;
+            assert!(t.elapsed() >= Duration::from_millis(10));
+            assert!(t.elapsed() < Duration::from_secs(30));
+            s.reset(Instant::now() + Duration::from_millis(15));
+            let t2 = Instant::now();
+            (&mut s).await;
+            assert!(t2.elapsed() >= Duration::from_millis(14));
+        });
+    }
+
+    #[test]
+    fn past_deadline_is_ready_at_once_even_outside_runtime() {
+        let mut s = sleep_until(Instant::now() - Duration::from_millis(1));
+        let waker = &noop_waker();
+        assert!(Pin::new(&mut s)
+            .poll(&mut Context::from_waker(waker))
+            .is_ready());
+    }
+
+    #[test]
+    fn huge_duration_does_not_overflow() {
+        let s = sleep(Duration::MAX);
+        assert!(!s.is_elapsed());
+    }
+}
