@@ -1,0 +1,59 @@
+//! Loom models: Event and Condition (set/notify vs wait vs drop).
+#![cfg(loom)]
+
+mod loom_util;
+
+use loom::sync::Arc;
+use loom::thread;
+use loom_util::{block_on, poll_once_then_drop};
+use myrt_sync::{Condition, Event, Lock};
+
+#[test]
+fn set_vs_wait_never_loses_the_wakeup() {
+    loom::model(|| {
+        let ev = Arc::new(Event::new());
+        let e2 = ev.clone();
+        let waiter = thread::spawn(move || block_on(e2.wait()));
+        ev.set();
+        waiter.join().unwrap();
+        assert!(ev.is_set());
+    });
+}
+
+#[test]
+fn dropped_waiter_vs_set_and_clear() {
+    loom::model(|| {
+        let ev = Arc::new(Event::new());
+        let e2 = ev.clone();
+        let t = thread::spawn(move || {
+            poll_once_then_drop(e2.wait());
+        });
+        ev.set();
+        ev.clear();
+        t.join().unwrap();
+        assert!(!ev.is_set());
+        ev.set();
+        block_on(ev.wait());
+    });
+}
+
+#[test]
+fn notify_vs_wait_with_the_lock() {
+    loom::model(|| {
+        let state = Arc::new((Lock::new(false), Condition::new()));
+        let s2 = state.clone();
+        let waiter = thread::spawn(move || {
+            block_on(async {
+                let (lock, cond) = &*s2;
+                let g = cond.wait_for(lock.lock().await, |ready| *ready).await;
+                assert!(*g);
+            })
+        });
+        block_on(async {
+            let (lock, cond) = &*state;
+            *lock.lock().await = true;
+            cond.notify_all();
+        });
+        waiter.join().unwrap();
+    });
+}

@@ -1,0 +1,46 @@
+//! Helpers for the loom models: a `block_on` over loom's park/unpark and a
+//! poll-once-then-drop to model cancellation at any point.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+struct Unpark(loom::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs a future on the current loom thread.
+pub fn block_on<F: Future>(fut: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(loom::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        loom::thread::park();
+    }
+}
+
+struct Noop;
+
+impl Wake for Noop {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Polls once, then drops the future: a waiter cancelled at an arbitrary
+/// point. Returns the output if the single poll completed it.
+pub fn poll_once_then_drop<F: Future>(fut: F) -> Option<F::Output> {
+    let waker = Waker::from(Arc::new(Noop));
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
