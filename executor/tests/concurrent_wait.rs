@@ -231,16 +231,19 @@ fn as_completed_yields_done_first_then_in_completion_order() {
         let (b, pb) = pending();
         let c = Future::ready(30);
         let d = cancelled();
+        let gate = Gate::new();
+        let g = gate.clone();
         let t = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(10));
+            g.wait();
             pb.set_result(20).unwrap();
             thread::sleep(Duration::from_millis(10));
             pa.set_result(10).unwrap();
         });
-        let order: Vec<_> =
-            as_completed(vec![a.clone(), b.clone(), c.clone(), d.clone()], Some(LONG))
-                .map(Result::unwrap)
-                .collect();
+        let mut it = as_completed(vec![a.clone(), b.clone(), c.clone(), d.clone()], Some(LONG));
+        // The first `next()` registers with all four; c and d are done.
+        let mut order = vec![it.next().unwrap().unwrap()];
+        gate.open();
+        order.extend(it.map(Result::unwrap));
         t.join().unwrap();
         assert!(same(&order, &[&c, &d, &b, &a]));
         assert_eq!(order[2].result().unwrap(), 20);
@@ -350,18 +353,28 @@ fn as_completed_async_stream_in_completion_order() {
         let (a, pa) = pending();
         let (b, pb) = pending();
         let done = Future::ready(0);
+        let gate = Gate::new();
+        let g = gate.clone();
         let t = thread::spawn(move || {
-            thread::sleep(Duration::from_millis(10));
+            g.wait();
             pb.set_result(2).unwrap();
             thread::sleep(Duration::from_millis(10));
             pa.set_result(1).unwrap();
         });
         let mut stream = as_completed_async(vec![a.clone(), b.clone(), done.clone()]);
         assert_eq!(stream.size_hint(), (3, Some(3)));
-        let got = block_on(Collect {
+        // The first poll registers with all three and yields the done one.
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let Poll::Ready(Some(first)) = Pin::new(&mut stream).poll_next(&mut cx) else {
+            panic!("the ready future comes first");
+        };
+        gate.open();
+        let mut got = vec![first];
+        got.extend(block_on(Collect {
             stream: &mut stream,
             out: Vec::new(),
-        });
+        }));
         t.join().unwrap();
         assert!(same(&got, &[&done, &b, &a]));
         assert_eq!(stream.size_hint(), (0, Some(0)));

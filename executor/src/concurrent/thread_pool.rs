@@ -89,12 +89,16 @@ struct PoolState {
     threads: usize,
     shutdown: bool,
     broken: Option<Arc<str>>,
-    handles: Vec<JoinHandle<()>>,
 }
 
 struct PoolShared {
     state: Mutex<PoolState>,
     cond: Condvar,
+    /// Join handles of the workers. Lock order: `state`, then `handles`.
+    /// `shutdown(wait)` holds it while joining, so a second concurrent
+    /// `shutdown(wait)` also waits; no worker is spawned after shutdown, so
+    /// no spawner waits for it then.
+    handles: Mutex<Vec<JoinHandle<()>>>,
     max_workers: usize,
     prefix: String,
     initializer: Option<Initializer>,
@@ -125,7 +129,7 @@ impl PoolShared {
             .name(format!("{}_{}", self.prefix, index))
             .spawn(move || worker(&shared))?;
         st.threads += 1;
-        st.handles.push(handle);
+        lock(&self.handles).push(handle);
         Ok(())
     }
 }
@@ -298,21 +302,19 @@ impl Executor for ThreadPoolExecutor {
         } else {
             VecDeque::new()
         };
-        let handles = if wait {
-            std::mem::take(&mut st.handles)
-        } else {
-            Vec::new()
-        };
         drop(st);
         shared.cond.notify_all();
         for job in cancelled {
             job.cancel();
         }
-        let me = std::thread::current().id();
-        for handle in handles {
-            // A job may shut its own pool down; it cannot wait for itself.
-            if handle.thread().id() != me {
-                let _ = handle.join();
+        if wait {
+            let mut handles = lock(&shared.handles);
+            let me = std::thread::current().id();
+            for handle in std::mem::take(&mut *handles) {
+                // A job may shut its own pool down; it cannot wait for itself.
+                if handle.thread().id() != me {
+                    let _ = handle.join();
+                }
             }
         }
     }
@@ -490,9 +492,9 @@ impl Builder {
                     threads: 0,
                     shutdown: false,
                     broken: None,
-                    handles: Vec::new(),
                 }),
                 cond: Condvar::new(),
+                handles: Mutex::new(Vec::new()),
                 max_workers,
                 prefix,
                 initializer: self.initializer,
