@@ -115,6 +115,8 @@ fn no_thread_before_first_submit_and_idle_threads_are_reused() {
                     .unwrap(),
                 i
             );
+            // Let the worker go back to sleep before the next submit.
+            thread::sleep(Duration::from_millis(2));
         }
         // Each submit found the previous worker idle (or about to be).
         assert!(pool.num_threads() <= 2, "{} threads", pool.num_threads());
@@ -447,11 +449,16 @@ fn map_timeout_counts_from_the_call() {
         let pool = pool(1);
         let release = Gate::new();
         let ran = Arc::new(AtomicUsize::new(0));
-        let (r, ran2) = (release.clone(), ran.clone());
+        let first_ran = Gate::new();
+        let (r, f, ran2) = (release.clone(), first_ran.clone(), ran.clone());
+        let start = std::time::Instant::now();
         let mut it = pool
             .map(
                 move |x: u32| {
                     ran2.fetch_add(1, Ordering::SeqCst);
+                    if x == 0 {
+                        f.open();
+                    }
                     if x == 1 {
                         r.wait();
                     }
@@ -461,7 +468,8 @@ fn map_timeout_counts_from_the_call() {
                 Some(Duration::from_millis(100)),
             )
             .unwrap();
-        thread::sleep(Duration::from_millis(150));
+        first_ran.wait();
+        thread::sleep(Duration::from_millis(150).saturating_sub(start.elapsed()));
         // The deadline already passed, but item 0 is done: it is yielded.
         assert_eq!(it.next().unwrap().unwrap(), 0);
         assert!(it.next().unwrap().unwrap_err().is_timeout());
