@@ -11,7 +11,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::loom::{lock, Arc, Condvar, Mutex};
+use std::sync::Arc;
+
+use crate::loom::{lock, Condvar, Mutex};
 use crate::scheduler::Hooks;
 use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
 

@@ -5,6 +5,11 @@ pub(crate) mod current;
 pub(crate) mod multi;
 pub(crate) mod queue;
 
+#[cfg(all(test, loom))]
+mod loom_park;
+#[cfg(all(test, loom))]
+mod loom_queue;
+
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;

@@ -34,7 +34,7 @@ pub(crate) struct Shared {
     inject: Inject,
     idle: Idle,
     shutdown: AtomicBool,
-    driver_taken: AtomicBool,
+    driver: DriverSlot,
     /// Cores waiting for their worker thread to pick them up.
     cores: Mutex<Vec<Option<Box<Core>>>>,
 }
@@ -74,13 +74,17 @@ impl Shared {
                 rand: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
             })));
         }
+        let park = common.park.clone();
         Arc::new(Shared {
             common,
             remotes: remotes.into_boxed_slice(),
             inject: Inject::new(),
             idle: Idle::new(workers),
             shutdown: AtomicBool::new(false),
-            driver_taken: AtomicBool::new(false),
+            driver: DriverSlot {
+                taken: AtomicBool::new(false),
+                park,
+            },
             cores: Mutex::new(cores),
         })
     }
@@ -88,7 +92,7 @@ impl Shared {
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.store(true, SeqCst);
         for r in self.remotes.iter() {
-            r.parker.unpark(self);
+            r.parker.unpark(&self.driver);
         }
     }
 
@@ -102,7 +106,7 @@ impl Shared {
 
     fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].parker.unpark(self);
+            self.remotes[index].parker.unpark(&self.driver);
         }
     }
 
@@ -302,13 +306,10 @@ fn steal(shared: &Arc<Shared>) -> Option<Notified> {
 }
 
 fn poll_driver_now(shared: &Shared) {
-    if shared
-        .driver_taken
-        .compare_exchange(false, true, Acquire, Relaxed)
-        .is_ok()
-    {
-        shared.common.park.park(Some(std::time::Duration::ZERO));
-        shared.driver_taken.store(false, Release);
+    let d = &shared.driver;
+    if d.taken.compare_exchange(false, true, Acquire, Relaxed).is_ok() {
+        d.park.park(Some(std::time::Duration::ZERO));
+        d.taken.store(false, Release);
     }
 }
 
@@ -331,7 +332,7 @@ fn park(shared: &Arc<Shared>) {
     let core = WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take()));
     let parker = shared.remotes[index].parker.clone();
     loop {
-        parker.park(shared);
+        parker.park(&shared.driver);
         if shared.shutdown.load(Acquire) {
             break;
         }
@@ -443,16 +444,22 @@ const PARKED_CONDVAR: usize = 1;
 const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
 
+/// The shared driver and who holds it.
+pub(crate) struct DriverSlot {
+    pub(crate) taken: AtomicBool,
+    pub(crate) park: Arc<dyn crate::park::Park>,
+}
+
 /// One worker's parker: sleeps on the shared driver when it can take it,
 /// otherwise on its own condition variable.
-struct Parker {
+pub(crate) struct Parker {
     state: AtomicUsize,
     mutex: Mutex<()>,
     cv: Condvar,
 }
 
 impl Parker {
-    fn new() -> Parker {
+    pub(crate) fn new() -> Parker {
         Parker {
             state: AtomicUsize::new(EMPTY),
             mutex: Mutex::new(()),
@@ -460,20 +467,17 @@ impl Parker {
         }
     }
 
-    fn park(&self, shared: &Shared) {
+    /// Sleeps until `unpark` (a wake-up sent before this call counts).
+    pub(crate) fn park(&self, driver: &DriverSlot) {
         if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
             return;
         }
-        if shared
-            .driver_taken
-            .compare_exchange(false, true, Acquire, Relaxed)
-            .is_ok()
-        {
+        if driver.taken.compare_exchange(false, true, Acquire, Relaxed).is_ok() {
             if self.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst).is_ok() {
-                shared.common.park.park(None);
+                driver.park.park(None);
             }
             self.state.store(EMPTY, SeqCst);
-            shared.driver_taken.store(false, Release);
+            driver.taken.store(false, Release);
             return;
         }
         let mut g = lock(&self.mutex);
@@ -492,13 +496,14 @@ impl Parker {
         }
     }
 
-    fn unpark(&self, shared: &Shared) {
+    /// Wakes the parked worker, or makes its next `park` return at once.
+    pub(crate) fn unpark(&self, driver: &DriverSlot) {
         match self.state.swap(NOTIFIED, SeqCst) {
             PARKED_CONDVAR => {
                 drop(lock(&self.mutex));
                 self.cv.notify_one();
             }
-            PARKED_DRIVER => shared.common.park.unpark(),
+            PARKED_DRIVER => driver.park.unpark(),
             _ => {}
         }
     }

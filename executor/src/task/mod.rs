@@ -6,6 +6,9 @@ pub(crate) mod raw;
 pub(crate) mod registry;
 pub(crate) mod state;
 
+#[cfg(all(test, loom))]
+mod loom_task;
+
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU64;
