@@ -90,12 +90,12 @@ fn cross_thread_wakes_are_never_lost() {
         }
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let r = Scheduler::current_thread().unwrap().block_on(async {
+            Scheduler::current_thread().unwrap().block_on(async {
                 for h in handles {
                     h.await.unwrap();
                 }
             });
-            let _ = tx.send(r);
+            let _ = tx.send(());
         });
         rx.recv_timeout(Duration::from_secs(60)).expect("a wake-up was lost: tasks hung");
         assert_eq!(done.load(Ordering::SeqCst), tasks);

@@ -120,10 +120,12 @@ impl Shared {
     }
 }
 
+/// A worker's scheduler and its core (the core is out while the worker parks).
+type WorkerSlot = Option<(Arc<Shared>, Option<Box<Core>>)>;
+
 thread_local! {
-    /// The worker running on this thread: its scheduler and its core (the
-    /// core is out of the cell while the worker parks).
-    static WORKER: RefCell<Option<(Arc<Shared>, Option<Box<Core>>)>> = const { RefCell::new(None) };
+    /// The worker running on this thread.
+    static WORKER: RefCell<WorkerSlot> = const { RefCell::new(None) };
 }
 
 impl Schedule for Arc<Shared> {

@@ -222,6 +222,7 @@ impl Steal {
             // not reuse it while `steal != real`); the destination slot is
             // past dst's tail, which only we (dst's owner) write.
             let t = src.with(|p| unsafe { (*p).assume_init_read() });
+            // SAFETY: see above: past dst's tail, written only by us.
             dst_slot.with_mut(|p| unsafe { (*p).write(t) });
         }
         // Release the claim: steal = real.

@@ -253,6 +253,8 @@ where
             // SAFETY: we hold `RUNNING`, so we own the stage; the future is
             // never moved out of the cell while it is `Running`.
             match unsafe { &mut *stage } {
+                // SAFETY: the future stays in the cell until it is dropped
+                // in place (pinned for its whole life).
                 Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
                 _ => unreachable!("a running task has its future"),
             }
@@ -317,9 +319,9 @@ where
     if !prev.has(JOIN_INTEREST) {
         set_stage(cell, Stage::Consumed);
     } else if prev.has(JOIN_WAKER) {
-        // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the handle
-        // can no longer write the slot; we only read it.
         cell.join_waker.with(|w| {
+            // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the
+            // handle can no longer write the slot; we only read it.
             if let Some(w) = unsafe { &*w } {
                 w.wake_by_ref();
             }
