@@ -35,26 +35,28 @@ thread_local! {
 pub(crate) fn block_on<F: Future>(fut: F, timeout: Option<Duration>) -> Option<F::Output> {
     // A timeout too large to represent is the same as no timeout.
     let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-    let has_deadline = timeout.is_some() && deadline.is_some();
     let mut fut = pin!(fut);
-    THREAD_WAKER.with(|waker| {
-        let mut cx = Context::from_waker(waker);
-        loop {
-            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-                return Some(v);
-            }
-            match deadline {
-                Some(d) if has_deadline => {
-                    let now = Instant::now();
-                    if now >= d {
-                        return None;
-                    }
-                    thread::park_timeout(d - now);
-                }
-                _ => thread::park(),
-            }
+    // The cached waker is gone while thread-locals are being destroyed;
+    // make a fresh one then.
+    let waker = THREAD_WAKER
+        .try_with(Waker::clone)
+        .unwrap_or_else(|_| Waker::from(Arc::new(ThreadWaker(thread::current()))));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return Some(v);
         }
-    })
+        match deadline {
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    return None;
+                }
+                thread::park_timeout(d - now);
+            }
+            None => thread::park(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -343,13 +343,11 @@ impl Semaphore {
 
     /// Blocks the calling thread until a permit is free.
     ///
+    /// Do not call it from a task: it blocks the worker thread.
+    ///
     /// # Errors
     ///
     /// As [`acquire`](Self::acquire).
-    ///
-    /// # Panics
-    ///
-    /// Never, but do not call it from a task: it blocks the worker thread.
     pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.acquire_many_blocking(1)
     }
