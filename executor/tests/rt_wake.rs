@@ -11,17 +11,18 @@ use std::time::Duration;
 use myrt_executor::scheduler::Scheduler;
 use myrt_executor::task::{self, TaskState};
 
-/// A one-shot flag a plain thread sets and a task awaits.
+/// A one-shot flag a plain thread sets and tasks await.
 #[derive(Default)]
 struct Flag {
     set: AtomicBool,
-    waker: Mutex<Option<Waker>>,
+    wakers: Mutex<Vec<Waker>>,
 }
 
 impl Flag {
     fn set(&self) {
         self.set.store(true, Ordering::SeqCst);
-        if let Some(w) = self.waker.lock().unwrap().take() {
+        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap());
+        for w in wakers {
             w.wake();
         }
     }
@@ -33,7 +34,7 @@ impl Flag {
                 if self.0.set.load(Ordering::SeqCst) {
                     return Poll::Ready(());
                 }
-                *self.0.waker.lock().unwrap() = Some(cx.waker().clone());
+                self.0.wakers.lock().unwrap().push(cx.waker().clone());
                 if self.0.set.load(Ordering::SeqCst) {
                     return Poll::Ready(());
                 }

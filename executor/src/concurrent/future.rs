@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use super::error::{payload_str, PanicPayload};
 use super::{FutureError, Promise};
-use crate::loom::{lock, Condvar, Mutex, MutexGuard};
+use crate::loom::{lock, spin_loop, thread, AtomicU32, Condvar, Mutex, MutexGuard, Ordering};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Status {
@@ -40,6 +40,19 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    fn to_u32(self) -> u32 {
+        self as u32
+    }
+
+    fn from_u32(v: u32) -> Status {
+        match v {
+            0 => Status::Pending,
+            1 => Status::Running,
+            2 => Status::Finished,
+            _ => Status::Cancelled,
+        }
+    }
+
     pub(crate) fn is_done(self) -> bool {
         matches!(self, Status::Finished | Status::Cancelled)
     }
@@ -108,7 +121,18 @@ pub(crate) struct State<T> {
 pub(crate) struct Core<T> {
     state: Mutex<State<T>>,
     cond: Condvar,
+    /// A copy of `state.status`, written under the lock, so that the status
+    /// queries and the spin before blocking need no lock.
+    status: AtomicU32,
 }
+
+/// Rounds of spinning/yielding before `result()` sleeps on the condvar: a
+/// job on a busy pool often finishes within a few microseconds, and a
+/// futex sleep plus wake-up costs more than that.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 12;
+#[cfg(loom)]
+const SPIN_ROUNDS: u32 = 0;
 
 /// Anything that embeds a [`Core`]: a bare core for [`Future::pending`], or
 /// a thread-pool job cell that keeps its closure in the same allocation.
@@ -138,7 +162,36 @@ impl<T> Core<T> {
                 cancel_hook: None,
             }),
             cond: Condvar::new(),
+            status: AtomicU32::new(Status::Pending.to_u32()),
         }
+    }
+
+    /// The status without taking the lock.
+    pub(crate) fn status(&self) -> Status {
+        Status::from_u32(self.status.load(Ordering::Acquire))
+    }
+
+    /// Sets the status; called with the state lock held.
+    fn set_status(&self, st: &mut State<T>, status: Status) {
+        st.status = status;
+        self.status.store(status.to_u32(), Ordering::Release);
+    }
+
+    /// Spins, then yields, for a short while; true once the future is done.
+    fn spin_until_done(&self) -> bool {
+        for round in 0..SPIN_ROUNDS {
+            if self.status().is_done() {
+                return true;
+            }
+            if round < 6 {
+                for _ in 0..(1u32 << round) {
+                    spin_loop();
+                }
+            } else {
+                thread::yield_now();
+            }
+        }
+        self.status().is_done()
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
@@ -150,7 +203,7 @@ impl<T> Core<T> {
         let mut st = self.lock();
         match st.status {
             Status::Pending => {
-                st.status = Status::Running;
+                self.set_status(&mut st, Status::Running);
                 true
             }
             Status::Running => true,
@@ -163,6 +216,7 @@ impl<T> Core<T> {
         &self,
         deadline: Option<Instant>,
     ) -> Result<MutexGuard<'_, State<T>>, FutureError> {
+        self.spin_until_done();
         let mut st = self.lock();
         while !st.status.is_done() {
             match deadline {
@@ -254,11 +308,12 @@ pub(crate) fn complete<T>(
         return Err(AlreadyDone(outcome));
     }
     let cancel = end != End::Finish;
-    st.status = if cancel {
+    let status = if cancel {
         Status::Cancelled
     } else {
         Status::Finished
     };
+    core.set_status(&mut st, status);
     st.outcome = outcome;
     let notify = st.blocked > 0;
     let wakers = std::mem::take(&mut st.wakers);
@@ -401,7 +456,7 @@ impl<T: Send + 'static> Future<T> {
         let core = Core::<T>::new();
         {
             let mut st = core.lock();
-            st.status = Status::Finished;
+            core.set_status(&mut st, Status::Finished);
             st.outcome = Outcome::Value(value);
         }
         Future {
@@ -417,7 +472,7 @@ impl<T> Future<T> {
     }
 
     fn status(&self) -> Status {
-        self.inner.core().lock().status
+        self.inner.core().status()
     }
 
     /// Whether the future is FINISHED or CANCELLED.

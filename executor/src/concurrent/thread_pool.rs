@@ -5,10 +5,18 @@
 //! One `Mutex<VecDeque<job>>` and one `Condvar`. A job is a single
 //! allocation: the future's shared state and the closure side by side
 //! ([`JobCell`]); the queue holds it as `Arc<dyn Job>` and the returned
-//! [`Future`] as `Arc<dyn Shared<T>>`. The pool counts idle workers and the
-//! wake-ups already sent to them, so `submit` signals the condvar only when
-//! a sleeping worker has not been signalled yet, and starts a new thread
-//! only when no idle worker is left and the pool is below `max_workers`.
+//! [`Future`] as `Arc<dyn Shared<T>>`.
+//!
+//! A worker that finds the queue empty first *spins* for a few
+//! microseconds, watching an atomic copy of the queue length, and only then
+//! sleeps on the condvar: on a busy pool the next job usually arrives within
+//! that time, and a futex wake-up costs the submitter more than the job.
+//! The pool counts spinning and sleeping workers and the wake-ups already
+//! sent, so `submit` signals the condvar only when the queued jobs outnumber
+//! the spinners and a sleeper has not been signalled yet, and starts a new
+//! thread only when no worker is idle (spinning or sleeping) and the pool is
+//! below `max_workers`. A spinner re-checks the queue under the lock after
+//! it stops spinning, so no job is missed.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -18,7 +26,7 @@ use std::thread::JoinHandle;
 
 use super::future::{complete, Core, End, Outcome, Shared};
 use super::{Executor, Future, SubmitError};
-use crate::loom::{lock, Condvar, Mutex};
+use crate::loom::{lock, spin_loop, AtomicUsize, Condvar, Mutex, Ordering};
 
 type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync + 'static>;
 
@@ -83,6 +91,8 @@ struct PoolState {
     queue: VecDeque<Arc<dyn Job>>,
     /// Workers sleeping on the condvar (or woken but not yet back).
     idle: usize,
+    /// Workers spinning on `queued` before they sleep.
+    spinning: usize,
     /// Signals sent to idle workers that they have not consumed yet.
     wakeups: usize,
     /// Threads started.
@@ -94,6 +104,8 @@ struct PoolState {
 struct PoolShared {
     state: Mutex<PoolState>,
     cond: Condvar,
+    /// `state.queue.len()`, written under the lock, read by spinners.
+    queued: AtomicUsize,
     /// Join handles of the workers. Lock order: `state`, then `handles`.
     /// `shutdown(wait)` holds it while joining, so a second concurrent
     /// `shutdown(wait)` also waits; no worker is spawned after shutdown, so
@@ -113,6 +125,7 @@ impl PoolShared {
             st.broken = Some(Arc::clone(&why));
         }
         let queued = std::mem::take(&mut st.queue);
+        self.queued.store(0, Ordering::Release);
         drop(st);
         self.cond.notify_all();
         for job in queued {
@@ -134,6 +147,28 @@ impl PoolShared {
     }
 }
 
+/// Rounds of spinning/yielding an idle worker does before it sleeps.
+#[cfg(not(loom))]
+const SPIN_ROUNDS: u32 = 16;
+#[cfg(loom)]
+const SPIN_ROUNDS: u32 = 0;
+
+/// Spins, then yields, until `queued` is non-zero or the rounds run out.
+fn spin_for_work(queued: &AtomicUsize) {
+    for round in 0..SPIN_ROUNDS {
+        if queued.load(Ordering::Acquire) > 0 {
+            return;
+        }
+        if round < 6 {
+            for _ in 0..(1u32 << round) {
+                spin_loop();
+            }
+        } else {
+            crate::loom::thread::yield_now();
+        }
+    }
+}
+
 fn worker(shared: &PoolShared) {
     if let Some(init) = &shared.initializer {
         let why = match catch_unwind(AssertUnwindSafe(|| init())) {
@@ -152,6 +187,7 @@ fn worker(shared: &PoolShared) {
     let mut st = lock(&shared.state);
     loop {
         if let Some(job) = st.queue.pop_front() {
+            shared.queued.store(st.queue.len(), Ordering::Release);
             drop(st);
             job.run();
             st = lock(&shared.state);
@@ -159,6 +195,16 @@ fn worker(shared: &PoolShared) {
         }
         if st.shutdown || st.broken.is_some() {
             return;
+        }
+        if SPIN_ROUNDS > 0 {
+            st.spinning += 1;
+            drop(st);
+            spin_for_work(&shared.queued);
+            st = lock(&shared.state);
+            st.spinning -= 1;
+            if !st.queue.is_empty() || st.shutdown || st.broken.is_some() {
+                continue;
+            }
         }
         st.idle += 1;
         st = shared.cond.wait(st).unwrap_or_else(PoisonError::into_inner);
@@ -273,11 +319,14 @@ impl Executor for ThreadPoolExecutor {
             });
         }
         st.queue.push_back(Arc::clone(&cell) as Arc<dyn Job>);
+        shared.queued.store(st.queue.len(), Ordering::Release);
         let mut notify = false;
-        if st.idle > st.wakeups {
+        if st.queue.len() <= st.spinning {
+            // A spinning worker will take it.
+        } else if st.idle > st.wakeups {
             st.wakeups += 1;
             notify = true;
-        } else if st.threads < shared.max_workers {
+        } else if st.spinning == 0 && st.threads < shared.max_workers {
             if let Err(e) = shared.spawn_worker(&mut st) {
                 if st.threads == 0 {
                     drop(st);
@@ -298,6 +347,7 @@ impl Executor for ThreadPoolExecutor {
         let mut st = lock(&shared.state);
         st.shutdown = true;
         let cancelled = if cancel_futures {
+            shared.queued.store(0, Ordering::Release);
             std::mem::take(&mut st.queue)
         } else {
             VecDeque::new()
@@ -332,7 +382,7 @@ impl fmt::Debug for ThreadPoolExecutor {
         f.debug_struct("ThreadPoolExecutor")
             .field("max_workers", &self.shared.max_workers)
             .field("threads", &st.threads)
-            .field("idle", &st.idle)
+            .field("idle", &(st.idle + st.spinning))
             .field("queued", &st.queue.len())
             .field("shutdown", &st.shutdown)
             .field("broken", &st.broken)
@@ -488,12 +538,14 @@ impl Builder {
                 state: Mutex::new(PoolState {
                     queue: VecDeque::new(),
                     idle: 0,
+                    spinning: 0,
                     wakeups: 0,
                     threads: 0,
                     shutdown: false,
                     broken: None,
                 }),
                 cond: Condvar::new(),
+                queued: AtomicUsize::new(0),
                 handles: Mutex::new(Vec::new()),
                 max_workers,
                 prefix,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use super::queue::{self, Inject, Local, Steal};
 use super::{Common, Handle};
-use crate::loom::{lock, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::*};
+use crate::loom::{fence, lock, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::*};
 use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
 
 /// Ticks between looks at the global queue (and the driver).
@@ -111,6 +111,10 @@ impl Shared {
     }
 
     fn has_work_somewhere(&self) -> bool {
+        // Pairs with the fence in `Idle::should_notify`: a worker that has
+        // just registered as a sleeper, and a pusher that has just published
+        // work, cannot both miss each other's write.
+        fence(SeqCst);
         !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
     }
 
@@ -382,6 +386,8 @@ impl Idle {
 
     /// Cheap check before `worker_to_notify`: nobody searching and someone asleep.
     fn should_notify(&self) -> bool {
+        // See `Shared::has_work_somewhere`.
+        fence(SeqCst);
         let s = self.state.load(SeqCst);
         s >> 16 == 0 && s & UNPARKED_MASK < self.workers
     }

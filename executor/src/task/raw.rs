@@ -233,7 +233,7 @@ where
     let cell = unsafe { cell::<F, S>(ptr) };
     match cell.header.state.transition_to_running() {
         ToRunning::Poll => {}
-        ToRunning::Cancel => return cancel_now(cell, 1),
+        ToRunning::Cancel => return cancel_now::<F, S>(ptr, 1),
         ToRunning::Skip(last) => {
             if last {
                 // SAFETY: that was the last reference.
@@ -270,16 +270,16 @@ where
                 }
             }
             ToIdle::Resubmit => cell.scheduler.schedule(Notified(RawTask(ptr)), true),
-            ToIdle::Cancel => cancel_now(cell, 1),
+            ToIdle::Cancel => cancel_now::<F, S>(ptr, 1),
         },
         Ok(Poll::Ready(out)) => {
             set_stage(cell, Stage::Finished(Ok(out)));
-            complete(cell, 1);
+            complete::<F, S>(ptr, 1);
         }
         Err(payload) => {
             let err = JoinError::panic(cell.header.id, payload);
             set_stage(cell, Stage::Finished(Err(err)));
-            complete(cell, 1);
+            complete::<F, S>(ptr, 1);
         }
     }
 }
@@ -296,41 +296,57 @@ fn set_stage<F: Future, S>(cell: &Cell<F, S>, new: Stage<F>) -> Option<Box<dyn A
 /// Drops the future of a task whose `RUNNING` bit the caller holds, stores
 /// the cancellation error and completes. `refs` are the caller's references
 /// to release.
-fn cancel_now<F, S>(cell: &Cell<F, S>, refs: usize)
+///
+/// Takes the task pointer, not a `&Cell`: completing may free the cell, and
+/// no reference to it may be live (as an argument) when that happens.
+fn cancel_now<F, S>(ptr: NonNull<Header>, refs: usize)
 where
     F: Future,
     S: Schedule,
 {
-    let id = cell.header.id;
-    let err = match set_stage(cell, Stage::Consumed) {
-        None => JoinError::cancelled(id),
-        Some(payload) => JoinError::panic(id, payload),
-    };
-    set_stage(cell, Stage::Finished(Err(err)));
-    complete(cell, refs);
+    {
+        // SAFETY: the caller holds `RUNNING` and a reference (or borrows one).
+        let cell = unsafe { cell::<F, S>(ptr) };
+        let id = cell.header.id;
+        let err = match set_stage(cell, Stage::Consumed) {
+            None => JoinError::cancelled(id),
+            Some(payload) => JoinError::panic(id, payload),
+        };
+        set_stage(cell, Stage::Finished(Err(err)));
+    }
+    complete::<F, S>(ptr, refs);
 }
 
-fn complete<F, S>(cell: &Cell<F, S>, refs: usize)
+/// Publishes completion, wakes the `JoinHandle`, leaves the registry and
+/// releases `refs` references. `ptr` is the task's own pointer (with the
+/// allocation's provenance: one re-derived from `&cell.header` could not
+/// free it).
+fn complete<F, S>(ptr: NonNull<Header>, refs: usize)
 where
     F: Future,
     S: Schedule,
 {
-    let prev: Snapshot = cell.header.state.transition_to_complete();
-    if !prev.has(JOIN_INTEREST) {
-        set_stage(cell, Stage::Consumed);
-    } else if prev.has(JOIN_WAKER) {
-        cell.join_waker.with(|w| {
-            // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the
-            // handle can no longer write the slot; we only read it.
-            if let Some(w) = unsafe { &*w } {
-                w.wake_by_ref();
-            }
-        });
-    }
-    let ptr = NonNull::from(&cell.header);
-    let released = cell.scheduler.release(RawTask(ptr)) as usize;
-    if cell.header.state.ref_dec(refs + released) {
-        // SAFETY: that was the last reference; `cell` is not used after.
+    let last = {
+        // SAFETY: the caller holds `RUNNING` and a reference.
+        let cell = unsafe { cell::<F, S>(ptr) };
+        let prev: Snapshot = cell.header.state.transition_to_complete();
+        if !prev.has(JOIN_INTEREST) {
+            set_stage(cell, Stage::Consumed);
+        } else if prev.has(JOIN_WAKER) {
+            cell.join_waker.with(|w| {
+                // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the
+                // handle can no longer write the slot; we only read it.
+                if let Some(w) = unsafe { &*w } {
+                    w.wake_by_ref();
+                }
+            });
+        }
+        let released = cell.scheduler.release(RawTask(ptr)) as usize;
+        cell.header.state.ref_dec(refs + released)
+    };
+    if last {
+        // SAFETY: that was the last reference and no reference to the cell
+        // is live any more.
         unsafe { dealloc::<F, S>(ptr) };
     }
 }
@@ -343,7 +359,7 @@ where
     // SAFETY: the caller holds a reference.
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.transition_to_cancelled() {
-        cancel_now(cell, 0);
+        cancel_now::<F, S>(ptr, 0);
     }
 }
 
@@ -412,6 +428,11 @@ fn header<'a>(data: *const ()) -> &'a Header {
     unsafe { &*(data as *const Header) }
 }
 
+/// The task pointer a waker carries (keeping the allocation's provenance).
+fn task_ptr(data: *const ()) -> NonNull<Header> {
+    NonNull::new(data as *mut Header).expect("waker over a null task")
+}
+
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
     header(data).state.ref_inc();
     RawWaker::new(data, &WAKER_VTABLE)
@@ -419,7 +440,7 @@ unsafe fn waker_clone(data: *const ()) -> RawWaker {
 
 unsafe fn waker_wake(data: *const ()) {
     let h = header(data);
-    let ptr = NonNull::from(h);
+    let ptr = task_ptr(data);
     match h.state.wake_by_val() {
         WakeAction::Nothing => {}
         // SAFETY: our reference moves into the `Notified`.
@@ -433,12 +454,12 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
     let h = header(data);
     if h.state.wake_by_ref() == WakeAction::Submit {
         // SAFETY: the transition took a new reference for the `Notified`.
-        unsafe { (h.vtable.schedule)(NonNull::from(h), false) }
+        unsafe { (h.vtable.schedule)(task_ptr(data), false) }
     }
 }
 
 unsafe fn waker_drop(data: *const ()) {
-    RawTask(NonNull::from(header(data))).drop_ref();
+    RawTask(task_ptr(data)).drop_ref();
 }
 
 /// Reads the flag bits (for `task::all`).
