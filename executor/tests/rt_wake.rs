@@ -275,3 +275,39 @@ fn metrics_count_live_tasks() {
     });
     assert_eq!(rt.handle().metrics().live_tasks, 0);
 }
+
+/// A leaf future that is always ready but spends coop budget, like a socket
+/// that always has data.
+struct AlwaysReady;
+impl Future for AlwaysReady {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        myrt_executor::coop::poll_budget(cx)
+    }
+}
+
+#[test]
+fn coop_budget_makes_an_always_ready_task_yield() {
+    // On one thread, a task looping on an always-ready resource would never
+    // give the other task a turn without the budget.
+    let rt = Scheduler::current_thread().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    let busy = rt.spawn(async move {
+        let mut n = 0u64;
+        while !s.load(Ordering::SeqCst) {
+            AlwaysReady.await;
+            n += 1;
+        }
+        n
+    });
+    let st = stop.clone();
+    let other = rt.spawn(async move {
+        st.store(true, Ordering::SeqCst);
+    });
+    let n = rt.block_on(async move {
+        other.await.unwrap();
+        busy.await.unwrap()
+    });
+    assert!(n >= 1);
+}

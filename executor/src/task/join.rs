@@ -74,6 +74,9 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if crate::coop::poll_budget(cx).is_pending() {
+            return Poll::Pending;
+        }
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         // SAFETY: `out` has the task's output type (see `JoinHandle::new`) and
         // we are the task's one `JoinHandle`.
