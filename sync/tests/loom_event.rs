@@ -57,3 +57,32 @@ fn notify_vs_wait_with_the_lock() {
         waiter.join().unwrap();
     });
 }
+
+#[test]
+fn cancelled_condition_waiter_passes_the_notification_on() {
+    loom::model(|| {
+        let state = Arc::new((Lock::new(false), Condition::new()));
+        let s1 = state.clone();
+        let waiter = thread::spawn(move || {
+            block_on(async {
+                let (lock, cond) = &*s1;
+                drop(cond.wait_for(lock.lock().await, |ready| *ready).await);
+            })
+        });
+        let s2 = state.clone();
+        let canceller = thread::spawn(move || {
+            let (lock, cond) = &*s2;
+            if let Ok(g) = lock.try_lock() {
+                // Queues (possibly ahead of `waiter`), may be notified, is dropped.
+                poll_once_then_drop(cond.wait(g));
+            }
+        });
+        {
+            let (lock, cond) = &*state;
+            *block_on(lock.lock()) = true;
+            cond.notify(1); // a single notification must still reach `waiter`
+        }
+        canceller.join().unwrap();
+        waiter.join().unwrap();
+    });
+}
