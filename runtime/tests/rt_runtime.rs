@@ -1,0 +1,108 @@
+//! The `myrt` runtime surface: Builder options, hooks, run, handles,
+//! shutdown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use myrt::runtime::{Builder, Handle};
+
+#[test]
+fn run_is_asyncio_run() {
+    let v = myrt::run(async {
+        let a = myrt::spawn(async { 20 });
+        let b = myrt::spawn(async { 22 });
+        a.await.unwrap() + b.await.unwrap()
+    });
+    assert_eq!(v, 42);
+}
+
+#[test]
+fn builder_hooks_names_and_worker_count() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let names = Arc::new(Mutex::new(Vec::new()));
+    let (s, t, n) = (started.clone(), stopped.clone(), names.clone());
+    let rt = Builder::new_multi_thread()
+        .worker_threads(3)
+        .thread_name("pool")
+        .on_thread_start(move || {
+            s.fetch_add(1, Ordering::SeqCst);
+            n.lock().unwrap().push(std::thread::current().name().unwrap_or("").to_string());
+        })
+        .on_thread_stop(move || {
+            t.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    assert_eq!(rt.handle().metrics().workers, 3);
+    let name = rt.block_on(async { myrt::spawn(async { std::thread::current().name().map(str::to_owned) }).await.unwrap() });
+    assert_eq!(name.as_deref(), Some("pool"));
+    drop(rt);
+    assert_eq!(started.load(Ordering::SeqCst), 3);
+    assert_eq!(stopped.load(Ordering::SeqCst), 3);
+    assert!(names.lock().unwrap().iter().all(|n| n == "pool"));
+}
+
+#[test]
+fn zero_workers_or_blocking_threads_is_an_error() {
+    let e = Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    let e = Builder::new_current_thread().max_blocking_threads(0).build().unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn handle_current_inside_tasks_and_enter_from_threads() {
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    assert!(Handle::try_current().is_err());
+    let w = rt.block_on(async { myrt::spawn(async { Handle::current().metrics().workers }).await.unwrap() });
+    assert_eq!(w, 2);
+    // A plain thread can enter the runtime and spawn.
+    let h = rt.handle().clone();
+    let j = std::thread::spawn(move || {
+        let _g = h.enter();
+        myrt::spawn(async { 5 })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(rt.block_on(j).unwrap(), 5);
+}
+
+#[test]
+fn shutdown_timeout_returns_on_time_with_a_stuck_blocking_job() {
+    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let started = Arc::new(AtomicUsize::new(0));
+    let s = started.clone();
+    rt.spawn_blocking(move || {
+        s.fetch_add(1, Ordering::SeqCst);
+        // Never ends on its own (until the test drops `tx`).
+        let _ = rx.recv();
+    });
+    while started.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let t = Instant::now();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    let took = t.elapsed();
+    assert!(took >= Duration::from_millis(100), "waited for the job: {took:?}");
+    assert!(took < Duration::from_secs(5), "returned on time: {took:?}");
+    drop(tx);
+}
+
+#[test]
+fn current_thread_runtime_runs_tasks_inside_block_on() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let main_thread = std::thread::current().id();
+    let same = rt.block_on(async move { myrt::spawn(async move { std::thread::current().id() == main_thread }).await.unwrap() });
+    assert!(same);
+}
+
+#[test]
+fn try_block_on_inside_runtime_is_an_error() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let rt2 = Builder::new_current_thread().build().unwrap();
+    let r = rt.block_on(async { rt2.try_block_on(async {}).is_err() });
+    assert!(r);
+}
