@@ -520,8 +520,9 @@ impl Builder {
     ///
     /// [`BuildError::ZeroWorkers`] if `max_workers` is 0.
     pub fn try_build(self) -> Result<ThreadPoolExecutor, BuildError> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static POOLS: AtomicUsize = AtomicUsize::new(0);
+        // Only numbers the default thread names; loom's atomics cannot be
+        // statics, and nothing here needs model checking.
+        static POOLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
         let max_workers = self.max_workers.unwrap_or_else(default_max_workers);
         if max_workers == 0 {
@@ -530,7 +531,7 @@ impl Builder {
         let prefix = self.prefix.unwrap_or_else(|| {
             format!(
                 "ThreadPoolExecutor-{}",
-                POOLS.fetch_add(1, Ordering::Relaxed)
+                POOLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             )
         });
         Ok(ThreadPoolExecutor {
