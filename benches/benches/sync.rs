@@ -126,48 +126,52 @@ const PRODUCERS: usize = 4;
 const CONSUMERS: usize = 4;
 const CAPACITY: usize = 128;
 
+/// 4 producers put [`ITEMS`] through a bounded `myrt_sync::Queue` to
+/// `consumers` consumers; shutdown ends the consumers.
+async fn myrt_queue(consumers: usize) {
+    let q = Arc::new(myrt_sync::Queue::new(CAPACITY));
+    let cs: Vec<_> = (0..consumers)
+        .map(|_| {
+            let q = q.clone();
+            tokio::spawn(async move {
+                let mut n = 0usize;
+                while let Ok(v) = q.get().await {
+                    n += v & 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|_| {
+            let q = q.clone();
+            tokio::spawn(async move {
+                for i in 0..ITEMS / PRODUCERS {
+                    q.put(i).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for p in producers {
+        p.await.unwrap();
+    }
+    q.shutdown(false);
+    let mut odd = 0;
+    for c in cs {
+        odd += c.await.unwrap();
+    }
+    assert_eq!(odd, ITEMS / 2);
+}
+
 fn queue_mpmc(c: &mut Criterion) {
     let rt = runtime();
     let mut g = c.benchmark_group("sync/queue_4x4_cap128_100k");
     g.sample_size(20);
-    g.bench_function("myrt_queue_4to4", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let q = Arc::new(myrt_sync::Queue::new(CAPACITY));
-                let consumers: Vec<_> = (0..CONSUMERS)
-                    .map(|_| {
-                        let q = q.clone();
-                        tokio::spawn(async move {
-                            let mut n = 0usize;
-                            while let Ok(v) = q.get().await {
-                                n += v & 1;
-                            }
-                            n
-                        })
-                    })
-                    .collect();
-                let producers: Vec<_> = (0..PRODUCERS)
-                    .map(|_| {
-                        let q = q.clone();
-                        tokio::spawn(async move {
-                            for i in 0..ITEMS / PRODUCERS {
-                                q.put(i).await.unwrap();
-                            }
-                        })
-                    })
-                    .collect();
-                for p in producers {
-                    p.await.unwrap();
-                }
-                q.shutdown(false);
-                let mut odd = 0;
-                for c in consumers {
-                    odd += c.await.unwrap();
-                }
-                assert_eq!(odd, ITEMS / 2);
-            })
-        })
-    });
+    for consumers in [CONSUMERS, 1] {
+        g.bench_function(format!("myrt_queue_4to{consumers}"), |b| {
+            b.iter(|| rt.block_on(myrt_queue(consumers)))
+        });
+    }
     g.bench_function("tokio_mpsc_4to1", |b| {
         b.iter(|| {
             rt.block_on(async {
