@@ -1,0 +1,133 @@
+//! Timers on the real runtime: many concurrent sleeps, cancellation,
+//! timeout and interval across worker threads.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use myrt::time::{interval, sleep, sleep_until, timeout, Elapsed, MissedTickBehavior};
+
+#[test]
+fn ten_thousand_spawned_sleeps_all_fire_none_early() {
+    let n = if cfg!(miri) { 20 } else { 10_000 };
+    let fired = Arc::new(AtomicUsize::new(0));
+    let f2 = fired.clone();
+    myrt::run(async move {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let fired = f2.clone();
+                myrt::spawn(async move {
+                    let deadline = start + Duration::from_millis((i % 200) as u64 + 1);
+                    sleep_until(deadline).await;
+                    let now = Instant::now();
+                    assert!(now >= deadline, "fired {:?} early", deadline - now);
+                    fired.fetch_add(1, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(fired.load(Ordering::Relaxed), n);
+}
+
+#[test]
+fn dropped_sleep_never_fires() {
+    let woke = Arc::new(AtomicBool::new(false));
+    let w2 = woke.clone();
+    myrt::run(async move {
+        // The inner future would set the flag after its sleep; the timeout
+        // drops it (and its Sleep) first.
+        let r = timeout(Duration::from_millis(10), async move {
+            sleep(Duration::from_millis(40)).await;
+            w2.store(true, Ordering::SeqCst);
+        })
+        .await;
+        let e: Elapsed = r.unwrap_err();
+        assert!(e.to_string().contains("elapsed"));
+        sleep(Duration::from_millis(80)).await;
+    });
+    assert!(!woke.load(Ordering::SeqCst));
+}
+
+struct SetOnDrop(Arc<AtomicBool>);
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn timeout_cancels_the_inner_future_before_returning() {
+    myrt::run(async {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let guard = SetOnDrop(dropped.clone());
+        let t = Instant::now();
+        let r = timeout(Duration::from_millis(20), async move {
+            let _g = guard;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        assert!(r.is_err());
+        assert!(dropped.load(Ordering::SeqCst), "inner future not dropped");
+        assert!(t.elapsed() >= Duration::from_millis(20));
+        // A ready future never times out, even with a zero duration.
+        assert_eq!(timeout(Duration::ZERO, async { 1 }).await, Ok(1));
+    });
+}
+
+#[test]
+fn sleeps_from_many_tasks_on_many_workers() {
+    let rt = myrt::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    rt.block_on(async {
+        let hs: Vec<_> = (0..64)
+            .map(|i| {
+                myrt::spawn(async move {
+                    for _ in 0..5 {
+                        sleep(Duration::from_millis(1 + i % 5)).await;
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+    assert!(t.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn interval_ticks_on_schedule() {
+    myrt::run(async {
+        let start = Instant::now();
+        let mut iv = interval(Duration::from_millis(5));
+        iv.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let first = iv.tick().await;
+        for k in 1..=4u32 {
+            let at = iv.tick().await;
+            assert_eq!(at, first + Duration::from_millis(5) * k);
+            assert!(Instant::now() >= at);
+        }
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    });
+}
+
+#[test]
+fn current_thread_runtime_drives_timers() {
+    let rt = myrt::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    rt.block_on(async {
+        let a = myrt::spawn(sleep(Duration::from_millis(15)));
+        sleep(Duration::from_millis(10)).await;
+        a.await.unwrap();
+    });
+    assert!(t.elapsed() >= Duration::from_millis(15));
+}
