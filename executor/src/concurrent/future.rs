@@ -21,6 +21,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, PoisonError};
@@ -65,10 +66,8 @@ pub(crate) enum Outcome<T> {
     Value(T),
     /// The value was moved out by `result()`.
     Taken,
-    Panicked {
-        payload: Option<Box<dyn Any + Send + 'static>>,
-        message: Arc<str>,
-    },
+    /// Boxed to keep the common outcomes small.
+    Panicked(Box<Panic>),
     Broken(Arc<str>),
     Abandoned,
 }
@@ -76,25 +75,25 @@ pub(crate) enum Outcome<T> {
 impl<T> Outcome<T> {
     pub(crate) fn panicked(payload: Box<dyn Any + Send + 'static>) -> Self {
         let message: Arc<str> = payload_str(&*payload).unwrap_or("Box<dyn Any>").into();
-        Outcome::Panicked {
+        Outcome::Panicked(Box::new(Panic {
             payload: Some(payload),
             message,
-        }
+        }))
     }
 
     fn is_failure(&self) -> bool {
         matches!(
             self,
-            Outcome::Panicked { .. } | Outcome::Broken(_) | Outcome::Abandoned
+            Outcome::Panicked(_) | Outcome::Broken(_) | Outcome::Abandoned
         )
     }
 
     /// The error this outcome reports, without touching a value.
     fn error_copy(&self) -> Option<FutureError> {
         match self {
-            Outcome::Panicked { message, .. } => Some(FutureError::Panicked(PanicPayload::new(
-                Box::new(message.to_string()),
-            ))),
+            Outcome::Panicked(panic) => Some(FutureError::Panicked(PanicPayload::new(Box::new(
+                panic.message.to_string(),
+            )))),
             Outcome::Broken(msg) => Some(FutureError::BrokenPool(msg.to_string())),
             Outcome::Abandoned => Some(FutureError::Abandoned),
             Outcome::Empty | Outcome::Value(_) | Outcome::Taken => None,
@@ -102,19 +101,45 @@ impl<T> Outcome<T> {
     }
 }
 
+/// A caught panic: the payload for the first taker, the message for all.
+pub(crate) struct Panic {
+    payload: Option<Box<dyn Any + Send + 'static>>,
+    message: Arc<str>,
+}
+
 type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
 type Hook = Box<dyn FnOnce() + Send + 'static>;
 
 pub(crate) struct State<T> {
     pub(crate) status: Status,
+    /// Threads sleeping on the condvar.
+    blocked: u32,
     outcome: Outcome<T>,
+    /// Callbacks, wakers and the cancel hook: allocated on first use, so a
+    /// future only ever `result()`-ed carries none of it.
+    extra: Option<Box<Extra<T>>>,
+}
+
+pub(crate) struct Extra<T> {
     callbacks: Vec<Callback<T>>,
     /// Registered wakers with the key their owner can remove them by.
-    wakers: Vec<(usize, Waker)>,
+    wakers: Vec<(NonZeroUsize, Waker)>,
     next_key: usize,
-    /// Threads sleeping on the condvar.
-    blocked: usize,
     pub(crate) cancel_hook: Option<Hook>,
+}
+
+impl<T> State<T> {
+    /// The extra part, allocated if needed.
+    pub(crate) fn extra(&mut self) -> &mut Extra<T> {
+        self.extra.get_or_insert_with(|| {
+            Box::new(Extra {
+                callbacks: Vec::new(),
+                wakers: Vec::new(),
+                next_key: 1,
+                cancel_hook: None,
+            })
+        })
+    }
 }
 
 /// The shared state of one future.
@@ -155,11 +180,8 @@ impl<T> Core<T> {
             state: Mutex::new(State {
                 status: Status::Pending,
                 outcome: Outcome::Empty,
-                callbacks: Vec::new(),
-                wakers: Vec::new(),
-                next_key: 0,
                 blocked: 0,
-                cancel_hook: None,
+                extra: None,
             }),
             cond: Condvar::new(),
             status: AtomicU32::new(Status::Pending.to_u32()),
@@ -250,15 +272,14 @@ fn take_result<T>(st: &mut State<T>) -> Result<T, FutureError> {
     }
     match std::mem::replace(&mut st.outcome, Outcome::Taken) {
         Outcome::Value(v) => Ok(v),
-        Outcome::Panicked { payload, message } => {
-            let err = match payload {
+        Outcome::Panicked(mut panic) => {
+            let err = match panic.payload.take() {
                 Some(p) => FutureError::Panicked(PanicPayload::new(p)),
-                None => FutureError::Panicked(PanicPayload::new(Box::new(message.to_string()))),
+                None => {
+                    FutureError::Panicked(PanicPayload::new(Box::new(panic.message.to_string())))
+                }
             };
-            st.outcome = Outcome::Panicked {
-                payload: None,
-                message,
-            };
+            st.outcome = Outcome::Panicked(panic);
             Err(err)
         }
         other @ (Outcome::Broken(_) | Outcome::Abandoned) => {
@@ -316,18 +337,25 @@ pub(crate) fn complete<T>(
     core.set_status(&mut st, status);
     st.outcome = outcome;
     let notify = st.blocked > 0;
-    let wakers = std::mem::take(&mut st.wakers);
-    let callbacks = std::mem::take(&mut st.callbacks);
-    let hook = st.cancel_hook.take();
+    let extra = st.extra.take();
     drop(st);
 
     if notify {
         core.cond.notify_all();
     }
+    let Some(extra) = extra else {
+        return Ok(());
+    };
+    let Extra {
+        callbacks,
+        wakers,
+        cancel_hook,
+        ..
+    } = *extra;
     for (_, waker) in wakers {
         waker.wake();
     }
-    if let Some(hook) = hook {
+    if let Some(hook) = cancel_hook {
         if end == End::Cancel {
             // A panicking hook must not stop the callbacks.
             let _ = catch_unwind(AssertUnwindSafe(hook));
@@ -381,7 +409,7 @@ pub(crate) fn complete<T>(
 pub struct Future<T> {
     inner: Arc<dyn Shared<T>>,
     /// Our registration in the waker list, if any.
-    key: Option<usize>,
+    key: Option<NonZeroUsize>,
 }
 
 impl<T> Clone for Future<T> {
@@ -550,7 +578,7 @@ impl<T> Future<T> {
     {
         let mut st = self.inner.core().lock();
         if !st.status.is_done() {
-            st.callbacks.push(Box::new(f));
+            st.extra().callbacks.push(Box::new(f));
             return;
         }
         drop(st);
@@ -669,8 +697,9 @@ impl<T> Future<T> {
             self.key = None;
             return true;
         }
+        let extra = st.extra();
         if let Some(key) = self.key {
-            if let Some(slot) = st.wakers.iter_mut().find(|(k, _)| *k == key) {
+            if let Some(slot) = extra.wakers.iter_mut().find(|(k, _)| *k == key) {
                 if slot.1.will_wake(waker) {
                     return false;
                 }
@@ -680,17 +709,20 @@ impl<T> Future<T> {
                 return false;
             }
         }
-        let key = st.next_key;
-        st.next_key = st.next_key.wrapping_add(1);
-        st.wakers.push((key, waker.clone()));
+        let key = NonZeroUsize::new(extra.next_key).unwrap_or(NonZeroUsize::MIN);
+        extra.next_key = extra.next_key.wrapping_add(1).max(1);
+        extra.wakers.push((key, waker.clone()));
         self.key = Some(key);
         false
     }
 
-    fn unregister(&self, key: usize) {
+    fn unregister(&self, key: NonZeroUsize) {
         let mut st = self.inner.core().lock();
-        if let Some(pos) = st.wakers.iter().position(|(k, _)| *k == key) {
-            let (_, waker) = st.wakers.swap_remove(pos);
+        let Some(extra) = st.extra.as_mut() else {
+            return;
+        };
+        if let Some(pos) = extra.wakers.iter().position(|(k, _)| *k == key) {
+            let (_, waker) = extra.wakers.swap_remove(pos);
             drop(st);
             drop(waker);
         }

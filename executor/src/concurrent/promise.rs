@@ -99,7 +99,7 @@ impl<T> Promise<T> {
         let mut st = self.inner.core().lock();
         match st.status {
             Status::Pending | Status::Running => {
-                let old = st.cancel_hook.replace(Box::new(hook));
+                let old = st.extra().cancel_hook.replace(Box::new(hook));
                 drop(st);
                 drop(old);
             }

@@ -2,10 +2,16 @@
 //!
 //! # Implementation
 //!
-//! One `Mutex<VecDeque<job>>` and one `Condvar`. A job is a single
-//! allocation: the future's shared state and the closure side by side
-//! ([`JobCell`]); the queue holds it as `Arc<dyn Job>` and the returned
-//! [`Future`] as `Arc<dyn Shared<T>>`.
+//! A job is a single allocation: the future's shared state and the closure
+//! side by side ([`JobCell`]); the queues hold it as `Arc<dyn Job>` and the
+//! returned [`Future`] as `Arc<dyn Shared<T>>`.
+//!
+//! Two queues, each behind its own `Mutex`: `submit` pushes onto the
+//! *inbox*; workers pop from the *outbox*, and a worker that finds the
+//! outbox empty swaps the whole inbox in (O(1)). So the submitting thread
+//! and the workers meet on a lock only once per batch, not once per job,
+//! and jobs still start in submission order (the outbox is always older
+//! than the inbox).
 //!
 //! A worker that finds the queue empty first *spins* for a few
 //! microseconds, watching an atomic copy of the queue length, and only then
@@ -87,8 +93,11 @@ where
     }
 }
 
+type Queue = VecDeque<Arc<dyn Job>>;
+
 struct PoolState {
-    queue: VecDeque<Arc<dyn Job>>,
+    /// Jobs submitted since the last refill of the outbox, oldest first.
+    inbox: Queue,
     /// Workers sleeping on the condvar (or woken but not yet back).
     idle: usize,
     /// Workers spinning on `queued` before they sleep.
@@ -103,9 +112,14 @@ struct PoolState {
 
 struct PoolShared {
     state: Mutex<PoolState>,
+    /// Jobs workers take from. When it is empty, a worker swaps the whole
+    /// inbox in, so `submit` and the workers rarely touch the same lock.
+    /// Lock order: `outbox`, then `state`. All of the outbox is older than
+    /// all of the inbox, so jobs start in submission order.
+    outbox: Mutex<Queue>,
     cond: Condvar,
-    /// `state.queue.len()`, written under the lock, read by spinners.
-    queued: AtomicUsize,
+    /// Jobs in the inbox and the outbox; spinners watch it.
+    pending: AtomicUsize,
     /// Join handles of the workers. Lock order: `state`, then `handles`.
     /// `shutdown(wait)` holds it while joining, so a second concurrent
     /// `shutdown(wait)` also waits; no worker is spawned after shutdown, so
@@ -117,19 +131,67 @@ struct PoolShared {
 }
 
 impl PoolShared {
+    /// Runs `f` on the state with both queues locked, then takes every
+    /// queued job out.
+    fn take_all(&self, f: impl FnOnce(&mut PoolState)) -> Queue {
+        let mut out = lock(&self.outbox);
+        let mut st = lock(&self.state);
+        f(&mut st);
+        let mut jobs = std::mem::take(&mut *out);
+        jobs.append(&mut st.inbox);
+        self.pending.fetch_sub(jobs.len(), Ordering::AcqRel);
+        jobs
+    }
+
     /// Marks the pool broken and fails every queued job.
     fn break_pool(&self, why: String) {
         let why: Arc<str> = why.into();
-        let mut st = lock(&self.state);
-        if st.broken.is_none() {
-            st.broken = Some(Arc::clone(&why));
-        }
-        let queued = std::mem::take(&mut st.queue);
-        self.queued.store(0, Ordering::Release);
-        drop(st);
+        let queued = self.take_all(|st| {
+            if st.broken.is_none() {
+                st.broken = Some(Arc::clone(&why));
+            }
+        });
         self.cond.notify_all();
         for job in queued {
             job.fail(&why);
+        }
+    }
+
+    /// The next job for a worker, or `None` when it should exit.
+    fn next_job(&self) -> Option<Arc<dyn Job>> {
+        let mut spun = SPIN_ROUNDS == 0;
+        loop {
+            let mut out = lock(&self.outbox);
+            if let Some(job) = out.pop_front() {
+                self.pending.fetch_sub(1, Ordering::AcqRel);
+                return Some(job);
+            }
+            let mut st = lock(&self.state);
+            if !st.inbox.is_empty() {
+                std::mem::swap(&mut *out, &mut st.inbox);
+                drop(st);
+                let job = out.pop_front();
+                self.pending.fetch_sub(1, Ordering::AcqRel);
+                return job;
+            }
+            // Both queues are empty, and stay so while we hold `state`.
+            drop(out);
+            if st.shutdown || st.broken.is_some() {
+                return None;
+            }
+            if !spun {
+                spun = true;
+                st.spinning += 1;
+                drop(st);
+                spin_for_work(&self.pending);
+                lock(&self.state).spinning -= 1;
+                continue;
+            }
+            st.idle += 1;
+            st = self.cond.wait(st).unwrap_or_else(PoisonError::into_inner);
+            st.idle -= 1;
+            st.wakeups = st.wakeups.saturating_sub(1);
+            spun = SPIN_ROUNDS == 0;
         }
     }
 
@@ -153,10 +215,10 @@ const SPIN_ROUNDS: u32 = 16;
 #[cfg(loom)]
 const SPIN_ROUNDS: u32 = 0;
 
-/// Spins, then yields, until `queued` is non-zero or the rounds run out.
-fn spin_for_work(queued: &AtomicUsize) {
+/// Spins, then yields, until `pending` is non-zero or the rounds run out.
+fn spin_for_work(pending: &AtomicUsize) {
     for round in 0..SPIN_ROUNDS {
-        if queued.load(Ordering::Acquire) > 0 {
+        if pending.load(Ordering::Acquire) > 0 {
             return;
         }
         if round < 6 {
@@ -184,32 +246,8 @@ fn worker(shared: &PoolShared) {
             return;
         }
     }
-    let mut st = lock(&shared.state);
-    loop {
-        if let Some(job) = st.queue.pop_front() {
-            shared.queued.store(st.queue.len(), Ordering::Release);
-            drop(st);
-            job.run();
-            st = lock(&shared.state);
-            continue;
-        }
-        if st.shutdown || st.broken.is_some() {
-            return;
-        }
-        if SPIN_ROUNDS > 0 {
-            st.spinning += 1;
-            drop(st);
-            spin_for_work(&shared.queued);
-            st = lock(&shared.state);
-            st.spinning -= 1;
-            if !st.queue.is_empty() || st.shutdown || st.broken.is_some() {
-                continue;
-            }
-        }
-        st.idle += 1;
-        st = shared.cond.wait(st).unwrap_or_else(PoisonError::into_inner);
-        st.idle -= 1;
-        st.wakeups = st.wakeups.saturating_sub(1);
+    while let Some(job) = shared.next_job() {
+        job.run();
     }
 }
 
@@ -266,7 +304,7 @@ impl ThreadPoolExecutor {
 
     /// How many jobs wait for a worker.
     pub fn queued(&self) -> usize {
-        lock(&self.shared.state).queue.len()
+        self.shared.pending.load(Ordering::Acquire)
     }
 
     /// Whether a worker's initializer failed, with the reason.
@@ -318,10 +356,10 @@ impl Executor for ThreadPoolExecutor {
                 None => SubmitError::ShutDown(f),
             });
         }
-        st.queue.push_back(Arc::clone(&cell) as Arc<dyn Job>);
-        shared.queued.store(st.queue.len(), Ordering::Release);
+        st.inbox.push_back(Arc::clone(&cell) as Arc<dyn Job>);
+        let pending = shared.pending.fetch_add(1, Ordering::AcqRel) + 1;
         let mut notify = false;
-        if st.queue.len() <= st.spinning {
+        if pending <= st.spinning {
             // A spinning worker will take it.
         } else if st.idle > st.wakeups {
             st.wakeups += 1;
@@ -344,15 +382,12 @@ impl Executor for ThreadPoolExecutor {
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let shared = &self.shared;
-        let mut st = lock(&shared.state);
-        st.shutdown = true;
         let cancelled = if cancel_futures {
-            shared.queued.store(0, Ordering::Release);
-            std::mem::take(&mut st.queue)
+            shared.take_all(|st| st.shutdown = true)
         } else {
+            lock(&shared.state).shutdown = true;
             VecDeque::new()
         };
-        drop(st);
         shared.cond.notify_all();
         for job in cancelled {
             job.cancel();
@@ -383,7 +418,7 @@ impl fmt::Debug for ThreadPoolExecutor {
             .field("max_workers", &self.shared.max_workers)
             .field("threads", &st.threads)
             .field("idle", &(st.idle + st.spinning))
-            .field("queued", &st.queue.len())
+            .field("queued", &self.shared.pending.load(Ordering::Relaxed))
             .field("shutdown", &st.shutdown)
             .field("broken", &st.broken)
             .finish()
@@ -537,7 +572,7 @@ impl Builder {
         Ok(ThreadPoolExecutor {
             shared: Arc::new(PoolShared {
                 state: Mutex::new(PoolState {
-                    queue: VecDeque::new(),
+                    inbox: VecDeque::new(),
                     idle: 0,
                     spinning: 0,
                     wakeups: 0,
@@ -545,8 +580,9 @@ impl Builder {
                     shutdown: false,
                     broken: None,
                 }),
+                outbox: Mutex::new(VecDeque::new()),
                 cond: Condvar::new(),
-                queued: AtomicUsize::new(0),
+                pending: AtomicUsize::new(0),
                 handles: Mutex::new(Vec::new()),
                 max_workers,
                 prefix,
