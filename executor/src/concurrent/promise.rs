@@ -10,7 +10,7 @@ use super::Future;
 /// The producer side of a [`Future`] made by [`Future::pending`].
 ///
 /// Dropping a `Promise` that has not set a result finishes the future with
-/// [`FutureError::Abandoned`] (unless it was cancelled), so no waiter is
+/// [`FutureError::Abandoned`](super::FutureError::Abandoned) (unless it was cancelled), so no waiter is
 /// left hanging.
 pub struct Promise<T> {
     inner: Arc<dyn Shared<T>>,
@@ -68,7 +68,7 @@ impl<T> Promise<T> {
     }
 
     /// Finishes the future with a panic payload (as caught by
-    /// `std::panic::catch_unwind`); waiters get [`FutureError::Panicked`].
+    /// `std::panic::catch_unwind`); waiters get [`FutureError::Panicked`](super::FutureError::Panicked).
     ///
     /// Returns `false` (and drops the payload) if the future was cancelled.
     pub fn set_panic(mut self, payload: Box<dyn Any + Send + 'static>) -> bool {

@@ -3,7 +3,7 @@
 //! # Implementation
 //!
 //! A job is a single allocation: the future's shared state and the closure
-//! side by side ([`JobCell`]); the queues hold it as `Arc<dyn Job>` and the
+//! side by side (`JobCell`); the queues hold it as `Arc<dyn Job>` and the
 //! returned [`Future`] as `Arc<dyn Shared<T>>`.
 //!
 //! Two queues, each behind its own `Mutex`: `submit` pushes onto the
