@@ -171,7 +171,7 @@ impl<T: Send> Shared<T> for Core<T> {
     }
 }
 
-/// What [`Core::complete`] hands back when the future was already done.
+/// What [`complete`] hands back when the future was already done.
 pub(crate) struct AlreadyDone<T>(pub(crate) Outcome<T>);
 
 impl<T> Core<T> {

@@ -7,7 +7,7 @@
 //! | `set_running_or_notify_cancel`, `set_result`, `set_exception` | [`Promise`] from [`Future::pending`] |
 //! | `Executor` | [`Executor`]: `submit`, `map`, `shutdown(wait, cancel_futures)` |
 //! | `ThreadPoolExecutor` | [`ThreadPoolExecutor`], configured by [`Builder`] |
-//! | `wait`, `FIRST_COMPLETED`... | [`wait`] / [`wait_async`] with [`ReturnWhen`] |
+//! | `wait`, `FIRST_COMPLETED`... | [`wait()`] / [`wait_async`] with [`ReturnWhen`] |
 //! | `as_completed` | [`as_completed`] (blocking iterator) / [`as_completed_async`] (stream) |
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool` | [`FutureError`] variants; [`SubmitError`] for refused submits |
 //!

@@ -451,7 +451,7 @@ impl<T> fmt::Debug for AsCompleted<T> {
 }
 
 /// Yields the futures in the order they complete, as a
-/// [`Stream`](futures_core::Stream) for tasks.
+/// [`Stream`] for tasks.
 ///
 /// Futures already done come first, in input order. There is no timeout:
 /// wrap each `next()` in the runtime's `time::timeout` if you need one.
