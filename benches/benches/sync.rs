@@ -227,7 +227,9 @@ fn event_fanout(c: &mut Criterion) {
     let mut g = c.benchmark_group("sync/event_fanout_100");
     g.bench_function("myrt_event", |b| {
         b.iter(|| {
-            rt.block_on(async {
+            // The whole scenario runs on the workers: the signalling task
+            // spins on yield_now, which would otherwise park the bench thread.
+            rt.block_on(rt.spawn(async {
                 let ev = Arc::new(myrt_sync::Event::new());
                 let ready = Arc::new(AtomicUsize::new(0));
                 let hs: Vec<_> = (0..WAITERS)
@@ -246,12 +248,13 @@ fn event_fanout(c: &mut Criterion) {
                 for h in hs {
                     h.await.unwrap();
                 }
-            })
+            }))
+            .unwrap()
         })
     });
     g.bench_function("tokio_notify", |b| {
         b.iter(|| {
-            rt.block_on(async {
+            rt.block_on(rt.spawn(async {
                 let n = Arc::new(tokio::sync::Notify::new());
                 let ready = Arc::new(AtomicUsize::new(0));
                 let hs: Vec<_> = (0..WAITERS)
@@ -270,7 +273,8 @@ fn event_fanout(c: &mut Criterion) {
                 for h in hs {
                     h.await.unwrap();
                 }
-            })
+            }))
+            .unwrap()
         })
     });
     g.finish();

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::blocking::block_on;
-use crate::loom::{lock, AtomicBool, Mutex, Ordering};
+use crate::loom::{lock, AtomicBool, AtomicUsize, Mutex, Ordering};
 use crate::wait_list::{Key, WaitList, Wakers};
 
 /// A flag that starts clear; [`wait`](Event::wait) returns once it is set.
@@ -36,8 +36,12 @@ use crate::wait_list::{Key, WaitList, Wakers};
 /// ```
 pub struct Event {
     flag: AtomicBool,
-    /// Each waiter's data says whether a `set` released it.
-    waiters: Mutex<WaitList<bool>>,
+    /// Bumped (under the lock) by every `set`, which also frees every
+    /// queued waiter's slot: a waiter that sees a generation other than the
+    /// one it queued in knows it was released, without taking the lock, and
+    /// must not touch its (freed) slot.
+    generation: AtomicUsize,
+    waiters: Mutex<WaitList<()>>,
 }
 
 impl Event {
@@ -45,6 +49,7 @@ impl Event {
     pub fn new() -> Self {
         Event {
             flag: AtomicBool::new(false),
+            generation: AtomicUsize::new(0),
             waiters: Mutex::new(WaitList::new()),
         }
     }
@@ -59,7 +64,11 @@ impl Event {
         let wakers = {
             let mut w = lock(&self.waiters);
             self.flag.store(true, Ordering::Release);
-            w.drain_with(|released| *released = true)
+            if w.is_empty() {
+                return;
+            }
+            self.generation.fetch_add(1, Ordering::Release);
+            w.drain_free()
         };
         let mut batch = Wakers::new();
         batch.extend(wakers);
@@ -81,7 +90,7 @@ impl Event {
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
-            key: None,
+            queued: None,
         }
     }
 
@@ -115,7 +124,15 @@ impl fmt::Debug for Event {
 #[must_use = "futures do nothing unless polled"]
 pub struct EventWait<'a> {
     event: &'a Event,
-    key: Option<Key>,
+    /// Our slot and the generation we queued in.
+    queued: Option<(Key, usize)>,
+}
+
+impl EventWait<'_> {
+    /// Whether a `set` released us (and freed our slot).
+    fn released(&self, gen: usize, order: Ordering) -> bool {
+        self.event.generation.load(order) != gen
+    }
 }
 
 impl Future for EventWait<'_> {
@@ -123,7 +140,7 @@ impl Future for EventWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let mut w = match this.key {
+        match this.queued {
             None => {
                 if this.event.is_set() {
                     return Poll::Ready(());
@@ -132,27 +149,39 @@ impl Future for EventWait<'_> {
                 if this.event.flag.load(Ordering::Acquire) {
                     return Poll::Ready(());
                 }
-                this.key = Some(w.push_back(false, cx.waker()));
-                return Poll::Pending;
+                let key = w.push_back((), cx.waker());
+                let gen = this.event.generation.load(Ordering::Relaxed);
+                this.queued = Some((key, gen));
+                Poll::Pending
             }
-            Some(_) => lock(&this.event.waiters),
-        };
-        let key = this.key.expect("checked above");
-        if *w.data(key) {
-            w.remove(key);
-            this.key = None;
-            Poll::Ready(())
-        } else {
-            w.set_waker(key, cx.waker());
-            Poll::Pending
+            Some((key, gen)) => {
+                if this.released(gen, Ordering::Acquire) {
+                    this.queued = None;
+                    return Poll::Ready(());
+                }
+                let mut w = lock(&this.event.waiters);
+                if this.released(gen, Ordering::Relaxed) {
+                    this.queued = None;
+                    return Poll::Ready(());
+                }
+                w.set_waker(key, cx.waker());
+                Poll::Pending
+            }
         }
     }
 }
 
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            lock(&self.event.waiters).remove(key);
+        let Some((key, gen)) = self.queued.take() else {
+            return;
+        };
+        if self.released(gen, Ordering::Acquire) {
+            return; // `set` freed the slot
+        }
+        let mut w = lock(&self.event.waiters);
+        if !self.released(gen, Ordering::Relaxed) {
+            w.remove(key);
         }
     }
 }
@@ -160,7 +189,7 @@ impl Drop for EventWait<'_> {
 impl fmt::Debug for EventWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventWait")
-            .field("queued", &self.key.is_some())
+            .field("queued", &self.queued.is_some())
             .finish()
     }
 }

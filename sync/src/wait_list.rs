@@ -237,6 +237,18 @@ impl<D> WaitList<D> {
         wakers
     }
 
+    /// Unlinks and frees every queued waiter, returning their wakers in
+    /// queue order. Only for primitives whose waiters can tell, without
+    /// their slot, that this happened (see `Event`).
+    pub(crate) fn drain_free(&mut self) -> Vec<Waker> {
+        let mut wakers = Vec::with_capacity(self.linked);
+        while let Some(key) = self.pop_front() {
+            wakers.extend(self.take_waker(key));
+            self.remove(key);
+        }
+        wakers
+    }
+
     /// Keys of the queued waiters, front to back.
     #[cfg(test)]
     pub(crate) fn keys(&self) -> Keys<'_, D> {
@@ -405,6 +417,19 @@ mod tests {
             assert_eq!(*l.data(k), i as u32 + 10);
             assert!(l.take_waker(k).is_none());
         }
+    }
+
+    #[test]
+    fn drain_free_frees_every_slot() {
+        let w = noop();
+        let mut l = WaitList::new();
+        for i in 0..3 {
+            l.push_back(i, &w);
+        }
+        assert_eq!(l.drain_free().len(), 3);
+        assert!(l.is_empty());
+        let k = l.push_back(9, &w);
+        assert!(k.0 < 3, "freed slots are reused");
     }
 
     #[test]
