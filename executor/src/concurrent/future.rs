@@ -111,7 +111,6 @@ type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
 type Hook = Box<dyn FnOnce() + Send + 'static>;
 
 pub(crate) struct State<T> {
-    pub(crate) status: Status,
     /// Threads sleeping on the condvar.
     blocked: u32,
     outcome: Outcome<T>,
@@ -146,8 +145,11 @@ impl<T> State<T> {
 pub(crate) struct Core<T> {
     state: Mutex<State<T>>,
     cond: Condvar,
-    /// A copy of `state.status`, written under the lock, so that the status
-    /// queries and the spin before blocking need no lock.
+    /// The `Status`. PENDING → RUNNING is a lock-free CAS (a job starting
+    /// wakes nobody); every move to FINISHED or CANCELLED happens with
+    /// `state` locked, so a reader holding the lock sees the status change
+    /// only from PENDING to RUNNING, and the outcome is in place whenever a
+    /// locked reader sees a done status.
     status: AtomicU32,
 }
 
@@ -178,7 +180,6 @@ impl<T> Core<T> {
     pub(crate) fn new() -> Self {
         Core {
             state: Mutex::new(State {
-                status: Status::Pending,
                 outcome: Outcome::Empty,
                 blocked: 0,
                 extra: None,
@@ -193,10 +194,24 @@ impl<T> Core<T> {
         Status::from_u32(self.status.load(Ordering::Acquire))
     }
 
-    /// Sets the status; called with the state lock held.
-    fn set_status(&self, st: &mut State<T>, status: Status) {
-        st.status = status;
-        self.status.store(status.to_u32(), Ordering::Release);
+    /// Moves the status to `to` unless `refuse(current)`; called with the
+    /// state lock held (only PENDING → RUNNING can race with it).
+    fn transition(&self, to: Status, refuse: impl Fn(Status) -> bool) -> bool {
+        let mut current = self.status.load(Ordering::Acquire);
+        loop {
+            if refuse(Status::from_u32(current)) {
+                return false;
+            }
+            match self.status.compare_exchange(
+                current,
+                to.to_u32(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Spins, then yields, for a short while; true once the future is done.
@@ -222,14 +237,14 @@ impl<T> Core<T> {
 
     /// PENDING → RUNNING. False if the future was cancelled (or is done).
     pub(crate) fn set_running(&self) -> bool {
-        let mut st = self.lock();
-        match st.status {
-            Status::Pending => {
-                self.set_status(&mut st, Status::Running);
-                true
-            }
-            Status::Running => true,
-            Status::Finished | Status::Cancelled => false,
+        match self.status.compare_exchange(
+            Status::Pending.to_u32(),
+            Status::Running.to_u32(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => true,
+            Err(current) => Status::from_u32(current) == Status::Running,
         }
     }
 
@@ -240,7 +255,7 @@ impl<T> Core<T> {
     ) -> Result<MutexGuard<'_, State<T>>, FutureError> {
         self.spin_until_done();
         let mut st = self.lock();
-        while !st.status.is_done() {
+        while !self.status().is_done() {
             match deadline {
                 None => {
                     st.blocked += 1;
@@ -266,8 +281,8 @@ impl<T> Core<T> {
 }
 
 /// Moves the result out of a done state.
-fn take_result<T>(st: &mut State<T>) -> Result<T, FutureError> {
-    if st.status == Status::Cancelled {
+fn take_result<T>(status: Status, st: &mut State<T>) -> Result<T, FutureError> {
+    if status == Status::Cancelled {
         return Err(FutureError::Cancelled);
     }
     match std::mem::replace(&mut st.outcome, Outcome::Taken) {
@@ -291,8 +306,8 @@ fn take_result<T>(st: &mut State<T>) -> Result<T, FutureError> {
     }
 }
 
-fn cloned_result<T: Clone>(st: &State<T>) -> Result<T, FutureError> {
-    if st.status == Status::Cancelled {
+fn cloned_result<T: Clone>(status: Status, st: &State<T>) -> Result<T, FutureError> {
+    if status == Status::Cancelled {
         return Err(FutureError::Cancelled);
     }
     match &st.outcome {
@@ -325,16 +340,18 @@ pub(crate) fn complete<T>(
 ) -> Result<(), AlreadyDone<T>> {
     let core = shared.core();
     let mut st = core.lock();
-    if st.status.is_done() || (end == End::Cancel && st.status != Status::Pending) {
-        return Err(AlreadyDone(outcome));
-    }
     let cancel = end != End::Finish;
-    let status = if cancel {
+    let to = if cancel {
         Status::Cancelled
     } else {
         Status::Finished
     };
-    core.set_status(&mut st, status);
+    let moved = core.transition(to, |current| {
+        current.is_done() || (end == End::Cancel && current != Status::Pending)
+    });
+    if !moved {
+        return Err(AlreadyDone(outcome));
+    }
     st.outcome = outcome;
     let notify = st.blocked > 0;
     let extra = st.extra.take();
@@ -431,7 +448,7 @@ impl<T> Drop for Future<T> {
 
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.inner.core().lock().status;
+        let status = self.inner.core().status();
         f.debug_struct("Future").field("state", &status).finish()
     }
 }
@@ -484,8 +501,9 @@ impl<T: Send + 'static> Future<T> {
         let core = Core::<T>::new();
         {
             let mut st = core.lock();
-            core.set_status(&mut st, Status::Finished);
             st.outcome = Outcome::Value(value);
+            core.status
+                .store(Status::Finished.to_u32(), Ordering::Release);
         }
         Future {
             inner: Arc::new(core),
@@ -524,7 +542,7 @@ impl<T> Future<T> {
     /// looks for.
     pub fn failed(&self) -> bool {
         let st = self.inner.core().lock();
-        st.status == Status::Finished && st.outcome.is_failure()
+        self.status() == Status::Finished && st.outcome.is_failure()
     }
 
     /// Cancels the future if it is still PENDING.
@@ -577,7 +595,7 @@ impl<T> Future<T> {
         F: FnOnce(&Future<T>) + Send + 'static,
     {
         let mut st = self.inner.core().lock();
-        if !st.status.is_done() {
+        if !self.status().is_done() {
             st.extra().callbacks.push(Box::new(f));
             return;
         }
@@ -625,7 +643,7 @@ impl<T> Future<T> {
 
     pub(crate) fn result_deadline(&self, deadline: Option<Instant>) -> Result<T, FutureError> {
         let mut st = self.inner.core().wait_done(deadline)?;
-        take_result(&mut st)
+        take_result(self.status(), &mut st)
     }
 
     /// Blocks until done, then returns a clone of the value, leaving it in
@@ -639,14 +657,14 @@ impl<T> Future<T> {
         T: Clone,
     {
         let st = self.inner.core().wait_done(None)?;
-        cloned_result(&st)
+        cloned_result(self.status(), &st)
     }
 
     /// The result if the future is done, without blocking; `None` if not.
     pub fn try_result(&self) -> Option<Result<T, FutureError>> {
         let mut st = self.inner.core().lock();
-        if st.status.is_done() {
-            Some(take_result(&mut st))
+        if self.status().is_done() {
+            Some(take_result(self.status(), &mut st))
         } else {
             None
         }
@@ -677,7 +695,7 @@ impl<T> Future<T> {
         deadline: Option<Instant>,
     ) -> Result<Option<FutureError>, FutureError> {
         let st = self.inner.core().wait_done(deadline)?;
-        if st.status == Status::Cancelled {
+        if self.status() == Status::Cancelled {
             return Ok(Some(FutureError::Cancelled));
         }
         Ok(st.outcome.error_copy())
@@ -693,7 +711,7 @@ impl<T> Future<T> {
     /// if the future is already done.
     pub(crate) fn register(&mut self, waker: &Waker) -> bool {
         let mut st = self.inner.core().lock();
-        if st.status.is_done() {
+        if self.status().is_done() {
             self.key = None;
             return true;
         }
@@ -751,7 +769,7 @@ impl<T> std::future::Future for Future<T> {
         let this = self.get_mut();
         if this.register(cx.waker()) {
             let mut st = this.inner.core().lock();
-            Poll::Ready(take_result(&mut st))
+            Poll::Ready(take_result(this.status(), &mut st))
         } else {
             Poll::Pending
         }

@@ -19,7 +19,7 @@ pub struct Promise<T> {
 
 impl<T> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.inner.core().lock().status;
+        let status = self.inner.core().status();
         f.debug_struct("Promise").field("state", &status).finish()
     }
 }
@@ -42,7 +42,7 @@ impl<T> Promise<T> {
 
     /// Whether the future was cancelled.
     pub fn is_cancelled(&self) -> bool {
-        self.inner.core().lock().status == Status::Cancelled
+        self.inner.core().status() == Status::Cancelled
     }
 
     /// A handle to the future this promise completes.
@@ -97,7 +97,7 @@ impl<T> Promise<T> {
         F: FnOnce() + Send + 'static,
     {
         let mut st = self.inner.core().lock();
-        match st.status {
+        match self.inner.core().status() {
             Status::Pending | Status::Running => {
                 let old = st.extra().cancel_hook.replace(Box::new(hook));
                 drop(st);

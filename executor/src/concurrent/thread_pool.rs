@@ -118,8 +118,10 @@ struct PoolShared {
     /// all of the inbox, so jobs start in submission order.
     outbox: Mutex<Queue>,
     cond: Condvar,
-    /// Jobs in the inbox and the outbox; spinners watch it.
-    pending: AtomicUsize,
+    /// Lengths of the inbox and the outbox, each stored (no read-modify-
+    /// write) under its queue's lock; spinners watch them.
+    inbox_len: AtomicUsize,
+    outbox_len: AtomicUsize,
     /// Join handles of the workers. Lock order: `state`, then `handles`.
     /// `shutdown(wait)` holds it while joining, so a second concurrent
     /// `shutdown(wait)` also waits; no worker is spawned after shutdown, so
@@ -131,6 +133,11 @@ struct PoolShared {
 }
 
 impl PoolShared {
+    /// Jobs in both queues (a snapshot).
+    fn queued(&self) -> usize {
+        self.inbox_len.load(Ordering::Acquire) + self.outbox_len.load(Ordering::Acquire)
+    }
+
     /// Runs `f` on the state with both queues locked, then takes every
     /// queued job out.
     fn take_all(&self, f: impl FnOnce(&mut PoolState)) -> Queue {
@@ -139,7 +146,8 @@ impl PoolShared {
         f(&mut st);
         let mut jobs = std::mem::take(&mut *out);
         jobs.append(&mut st.inbox);
-        self.pending.fetch_sub(jobs.len(), Ordering::AcqRel);
+        self.inbox_len.store(0, Ordering::Release);
+        self.outbox_len.store(0, Ordering::Release);
         jobs
     }
 
@@ -163,15 +171,16 @@ impl PoolShared {
         loop {
             let mut out = lock(&self.outbox);
             if let Some(job) = out.pop_front() {
-                self.pending.fetch_sub(1, Ordering::AcqRel);
+                self.outbox_len.store(out.len(), Ordering::Release);
                 return Some(job);
             }
             let mut st = lock(&self.state);
             if !st.inbox.is_empty() {
                 std::mem::swap(&mut *out, &mut st.inbox);
+                self.inbox_len.store(0, Ordering::Release);
                 drop(st);
                 let job = out.pop_front();
-                self.pending.fetch_sub(1, Ordering::AcqRel);
+                self.outbox_len.store(out.len(), Ordering::Release);
                 return job;
             }
             // Both queues are empty, and stay so while we hold `state`.
@@ -183,7 +192,7 @@ impl PoolShared {
                 spun = true;
                 st.spinning += 1;
                 drop(st);
-                spin_for_work(&self.pending);
+                spin_for_work(self);
                 lock(&self.state).spinning -= 1;
                 continue;
             }
@@ -215,10 +224,10 @@ const SPIN_ROUNDS: u32 = 16;
 #[cfg(loom)]
 const SPIN_ROUNDS: u32 = 0;
 
-/// Spins, then yields, until `pending` is non-zero or the rounds run out.
-fn spin_for_work(pending: &AtomicUsize) {
+/// Spins, then yields, until a queue is non-empty or the rounds run out.
+fn spin_for_work(shared: &PoolShared) {
     for round in 0..SPIN_ROUNDS {
-        if pending.load(Ordering::Acquire) > 0 {
+        if shared.queued() > 0 {
             return;
         }
         if round < 6 {
@@ -304,7 +313,7 @@ impl ThreadPoolExecutor {
 
     /// How many jobs wait for a worker.
     pub fn queued(&self) -> usize {
-        self.shared.pending.load(Ordering::Acquire)
+        self.shared.queued()
     }
 
     /// Whether a worker's initializer failed, with the reason.
@@ -357,7 +366,8 @@ impl Executor for ThreadPoolExecutor {
             });
         }
         st.inbox.push_back(Arc::clone(&cell) as Arc<dyn Job>);
-        let pending = shared.pending.fetch_add(1, Ordering::AcqRel) + 1;
+        shared.inbox_len.store(st.inbox.len(), Ordering::Release);
+        let pending = st.inbox.len() + shared.outbox_len.load(Ordering::Acquire);
         let mut notify = false;
         if pending <= st.spinning {
             // A spinning worker will take it.
@@ -418,7 +428,7 @@ impl fmt::Debug for ThreadPoolExecutor {
             .field("max_workers", &self.shared.max_workers)
             .field("threads", &st.threads)
             .field("idle", &(st.idle + st.spinning))
-            .field("queued", &self.shared.pending.load(Ordering::Relaxed))
+            .field("queued", &self.shared.queued())
             .field("shutdown", &st.shutdown)
             .field("broken", &st.broken)
             .finish()
@@ -582,7 +592,8 @@ impl Builder {
                 }),
                 outbox: Mutex::new(VecDeque::new()),
                 cond: Condvar::new(),
-                pending: AtomicUsize::new(0),
+                inbox_len: AtomicUsize::new(0),
+                outbox_len: AtomicUsize::new(0),
                 handles: Mutex::new(Vec::new()),
                 max_workers,
                 prefix,
