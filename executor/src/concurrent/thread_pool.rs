@@ -24,6 +24,8 @@
 //! below `max_workers`. A spinner re-checks the queue under the lock after
 //! it stops spinning, so no job is missed.
 
+#![allow(unsafe_code)] // JobCell::job: only the thread that removed the cell's one queue entry touches it.
+
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -32,24 +34,50 @@ use std::thread::JoinHandle;
 
 use super::future::{complete, Core, End, Outcome, Shared};
 use super::{Executor, Future, SubmitError};
-use crate::loom::{lock, spin_loop, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::loom::{lock, spin_loop, AtomicUsize, Condvar, Mutex, Ordering, UnsafeCell};
 
 type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync + 'static>;
 
 /// A queued job, type-erased.
+///
+/// # Safety
+///
+/// Each method may only be called by the thread that removed this job's
+/// one entry from the pool's queues (under the queue's lock), once.
 trait Job: Send + Sync {
     /// Runs the job unless its future was cancelled.
-    fn run(self: Arc<Self>);
+    unsafe fn run(self: Arc<Self>);
     /// Finishes the future with a broken-pool error.
-    fn fail(self: Arc<Self>, why: &Arc<str>);
+    unsafe fn fail(self: Arc<Self>, why: &Arc<str>);
     /// Cancels the future (it has not started) and drops the closure.
-    fn cancel(self: Arc<Self>);
+    unsafe fn cancel(self: Arc<Self>);
 }
 
 /// The future's state and the closure in one allocation.
 struct JobCell<T, F> {
     core: Core<T>,
-    job: Mutex<Option<F>>,
+    /// The closure. Written by `submit` before the cell is shared; then
+    /// read and cleared only by the thread that removes the cell's single
+    /// queue entry (the queue's mutex orders that after the write). Future
+    /// handles sharing the cell never touch it.
+    job: UnsafeCell<Option<F>>,
+}
+
+// SAFETY: `job` is accessed by one thread at a time (see its comment), and
+// moving an `F: Send` between threads is fine; `core` is `Sync` for `T: Send`.
+unsafe impl<T: Send, F: Send> Sync for JobCell<T, F> {}
+
+impl<T, F> JobCell<T, F> {
+    /// Takes the closure out.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns the cell's queue entry (or holds the only reference
+    /// to a cell never queued), so nobody else accesses `job`.
+    unsafe fn take_job(&self) -> Option<F> {
+        // SAFETY: exclusive access, by this function's contract.
+        self.job.with_mut(|job| unsafe { (*job).take() })
+    }
 }
 
 impl<T: Send, F: Send> Shared<T> for JobCell<T, F> {
@@ -63,8 +91,9 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    fn run(self: Arc<Self>) {
-        let Some(f) = lock(&self.job).take() else {
+    unsafe fn run(self: Arc<Self>) {
+        // SAFETY: we own the queue entry (the trait's contract).
+        let Some(f) = (unsafe { self.take_job() }) else {
             return;
         };
         if !self.core.set_running() {
@@ -78,16 +107,16 @@ where
         let _ = complete(&shared, End::Finish, outcome);
     }
 
-    fn fail(self: Arc<Self>, why: &Arc<str>) {
-        let f = lock(&self.job).take();
-        drop(f);
+    unsafe fn fail(self: Arc<Self>, why: &Arc<str>) {
+        // SAFETY: we own the queue entry (the trait's contract).
+        drop(unsafe { self.take_job() });
         let shared: Arc<dyn Shared<T>> = self;
         let _ = complete(&shared, End::Finish, Outcome::Broken(Arc::clone(why)));
     }
 
-    fn cancel(self: Arc<Self>) {
-        let f = lock(&self.job).take();
-        drop(f);
+    unsafe fn cancel(self: Arc<Self>) {
+        // SAFETY: we own the queue entry (the trait's contract).
+        drop(unsafe { self.take_job() });
         let shared: Arc<dyn Shared<T>> = self;
         let _ = complete(&shared, End::Cancel, Outcome::Empty);
     }
@@ -161,7 +190,8 @@ impl PoolShared {
         });
         self.cond.notify_all();
         for job in queued {
-            job.fail(&why);
+            // SAFETY: `take_all` removed these entries from the queues.
+            unsafe { job.fail(&why) };
         }
     }
 
@@ -256,7 +286,8 @@ fn worker(shared: &PoolShared) {
         }
     }
     while let Some(job) = shared.next_job() {
-        job.run();
+        // SAFETY: `next_job` removed this entry from the queues.
+        unsafe { job.run() };
     }
 }
 
@@ -339,7 +370,7 @@ impl Executor for ThreadPoolExecutor {
     {
         let cell = Arc::new(JobCell {
             core: Core::new(),
-            job: Mutex::new(Some(f)),
+            job: UnsafeCell::new(Some(f)),
         });
         let shared = &self.shared;
         let mut st = lock(&shared.state);
@@ -352,13 +383,9 @@ impl Executor for ThreadPoolExecutor {
         };
         if let Some(why) = refused {
             drop(st);
-            let f = match Arc::try_unwrap(cell) {
-                Ok(cell) => cell
-                    .job
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner),
-                Err(_) => unreachable!("the job cell was not shared yet"),
-            };
+            // SAFETY: the cell was never queued nor shared: `cell` is the
+            // only reference to it.
+            let f = unsafe { cell.take_job() };
             let f = f.expect("the job is still in its cell");
             return Err(match why {
                 Some(why) => SubmitError::Broken(f, why),
@@ -400,7 +427,8 @@ impl Executor for ThreadPoolExecutor {
         };
         shared.cond.notify_all();
         for job in cancelled {
-            job.cancel();
+            // SAFETY: `take_all` removed these entries from the queues.
+            unsafe { job.cancel() };
         }
         if wait {
             let mut handles = lock(&shared.handles);
