@@ -106,3 +106,66 @@ fn try_block_on_inside_runtime_is_an_error() {
     let r = rt.block_on(async { rt2.try_block_on(async {}).is_err() });
     assert!(r);
 }
+
+#[test]
+fn submit_bridges_a_task_to_plain_threads_and_tasks() {
+    use myrt::executor::FutureError;
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    // A plain thread blocks on an async task's result.
+    let fut = rt.handle().submit(async {
+        myrt::task::yield_now().await;
+        "from a task"
+    });
+    let got = std::thread::spawn(move || fut.result().unwrap()).join().unwrap();
+    assert_eq!(got, "from a task");
+    // A panic is reported with its payload.
+    let fut = rt.handle().submit(async { panic!("bridged boom") });
+    let e = fut.result().unwrap_err();
+    assert!(e.is_panic(), "{e:?}");
+    // Cancelling the future aborts the task (its future is dropped).
+    let dropped = Arc::new(AtomicUsize::new(0));
+    struct Guard(Arc<AtomicUsize>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let g = Guard(dropped.clone());
+    let fut = rt.handle().submit(async move {
+        let _g = g;
+        std::future::pending::<()>().await
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(fut.cancel(), "a submitted task can be cancelled while it runs");
+    assert!(matches!(fut.result(), Err(FutureError::Cancelled)));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dropped.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "task not aborted");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // A task awaits a bridged future too.
+    let h = rt.handle().clone();
+    let v = rt.block_on(async move { h.submit(async { 5 }).await.unwrap() });
+    assert_eq!(v, 5);
+}
+
+#[test]
+fn handle_is_an_executor_over_the_blocking_pool() {
+    use myrt::executor::Executor;
+    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let h = rt.handle().clone();
+    // Generic code over any executor takes the runtime's handle.
+    fn sum_of_squares<E: Executor>(e: &E) -> u64 {
+        e.map(|x: u64| x * x, 1..=5, None).unwrap().map(Result::unwrap).sum()
+    }
+    assert_eq!(sum_of_squares(&h), 55);
+    // `Handle::submit` is the async bridge, so name the trait for closures.
+    let fut = Executor::submit(&h, || 2 + 2).unwrap();
+    assert_eq!(fut.result().unwrap(), 4);
+    // A task awaits a pool future without blocking its worker.
+    let v = rt.block_on(async move { Executor::submit(&h, || 7).unwrap().await.unwrap() });
+    assert_eq!(v, 7);
+    let h2 = rt.handle().clone();
+    drop(rt);
+    assert!(Executor::submit(&h2, || 1).unwrap_err().is_shut_down());
+}

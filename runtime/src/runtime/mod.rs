@@ -17,6 +17,7 @@
 //! assert_eq!(v, 42);
 //! ```
 
+mod bridge;
 mod builder;
 
 use std::future::Future;
