@@ -413,6 +413,12 @@ pub(crate) fn complete<T>(
 /// Dropping a `Future` does not cancel the job (call
 /// [`cancel`](Future::cancel) for that).
 ///
+/// # Cancel safety
+///
+/// Awaiting is cancel safe: dropping an unfinished `.await` only removes
+/// that task's wake-up registration. The job keeps running and its value
+/// stays in the future for the next `.await` or `result()`.
+///
 /// # Examples
 ///
 /// ```

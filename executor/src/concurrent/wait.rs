@@ -310,6 +310,10 @@ pub fn wait_async<T>(futures: &[Future<T>], return_when: ReturnWhen) -> Wait<T> 
 }
 
 /// The future returned by [`wait_async`].
+///
+/// # Panics
+///
+/// If polled again after it returned `Ready`.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Wait<T> {
     watcher: Option<Watcher<T>>,
