@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use loom::thread;
-use myrt_executor::concurrent::{wait, Future, FutureError, ReturnWhen};
+use myrt_executor::concurrent::{
+    wait, Executor, Future, FutureError, ReturnWhen, ThreadPoolExecutor,
+};
 
 /// Wakes `block_on` through a mutex and condvar (loom's `park` treats an
 /// `unpark` of a thread blocked elsewhere as a wake-up of that block).
@@ -131,5 +133,76 @@ fn wait_all_sees_finish_and_cancel() {
         assert_eq!((done.len(), not_done.len()), (2, 0));
         t1.join().unwrap();
         t2.join().unwrap();
+    });
+}
+
+/// Explores with a preemption bound: the pool models have three threads and
+/// several locks.
+fn bounded(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(f);
+}
+
+/// A job submitted to a one-worker pool finishes, and dropping the pool
+/// joins the worker.
+#[test]
+fn pool_submit_result_drop() {
+    bounded(|| {
+        let pool = ThreadPoolExecutor::builder().max_workers(1).build();
+        let f = pool.submit(|| 40 + 2).unwrap();
+        assert_eq!(f.result().unwrap(), 42);
+        drop(pool);
+    });
+}
+
+/// Two jobs on two workers: no job is lost or run twice, whichever worker
+/// takes which.
+#[test]
+fn pool_two_workers_two_jobs() {
+    bounded(|| {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let pool = ThreadPoolExecutor::builder().max_workers(2).build();
+        let futures: Vec<_> = (0..2u32)
+            .map(|i| {
+                let runs = Arc::clone(&runs);
+                pool.submit(move || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    i
+                })
+                .unwrap()
+            })
+            .collect();
+        drop(pool);
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        for (i, f) in futures.iter().enumerate() {
+            assert_eq!(f.result().unwrap(), i as u32);
+        }
+    });
+}
+
+/// `shutdown(cancel_futures)` racing the worker: every future ends done,
+/// a job runs at most once, and exactly the cancelled ones did not run.
+#[test]
+fn pool_shutdown_cancel_races_worker() {
+    bounded(|| {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let pool = ThreadPoolExecutor::builder().max_workers(1).build();
+        let futures: Vec<_> = (0..2)
+            .map(|_| {
+                let runs = Arc::clone(&runs);
+                pool.submit(move || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                })
+                .unwrap()
+            })
+            .collect();
+        pool.shutdown(true, true);
+        let cancelled = futures.iter().filter(|f| f.cancelled()).count();
+        assert!(futures.iter().all(Future::done));
+        assert_eq!(runs.load(Ordering::SeqCst) + cancelled, 2);
+        assert!(pool.submit(|| ()).is_err());
     });
 }

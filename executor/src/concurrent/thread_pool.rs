@@ -30,11 +30,10 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, PoisonError};
-use std::thread::JoinHandle;
 
 use super::future::{complete, Core, End, Outcome, Shared};
 use super::{Executor, Future, SubmitError};
-use crate::loom::{lock, spin_loop, AtomicUsize, Condvar, Mutex, Ordering, UnsafeCell};
+use crate::loom::{lock, spin_loop, thread, AtomicUsize, Condvar, Mutex, Ordering, UnsafeCell};
 
 type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync + 'static>;
 
@@ -155,7 +154,7 @@ struct PoolShared {
     /// `shutdown(wait)` holds it while joining, so a second concurrent
     /// `shutdown(wait)` also waits; no worker is spawned after shutdown, so
     /// no spawner waits for it then.
-    handles: Mutex<Vec<JoinHandle<()>>>,
+    handles: Mutex<Vec<thread::JoinHandle<()>>>,
     max_workers: usize,
     prefix: String,
     initializer: Option<Initializer>,
@@ -239,7 +238,7 @@ impl PoolShared {
     fn spawn_worker(self: &Arc<Self>, st: &mut PoolState) -> std::io::Result<()> {
         let shared = Arc::clone(self);
         let index = st.threads;
-        let handle = std::thread::Builder::new()
+        let handle = thread::Builder::new()
             .name(format!("{}_{}", self.prefix, index))
             .spawn(move || worker(&shared))?;
         st.threads += 1;
@@ -265,7 +264,7 @@ fn spin_for_work(shared: &PoolShared) {
                 spin_loop();
             }
         } else {
-            crate::loom::thread::yield_now();
+            thread::yield_now();
         }
     }
 }
@@ -432,7 +431,7 @@ impl Executor for ThreadPoolExecutor {
         }
         if wait {
             let mut handles = lock(&shared.handles);
-            let me = std::thread::current().id();
+            let me = thread::current().id();
             for handle in std::mem::take(&mut *handles) {
                 // A job may shut its own pool down; it cannot wait for itself.
                 if handle.thread().id() != me {
