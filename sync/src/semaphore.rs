@@ -11,6 +11,12 @@
 //! `acquire_many` is never starved by small ones. A waiter dropped while
 //! holding a partial or full assignment releases it again, which hands it
 //! on to the next waiter.
+//!
+//! The free count lives in one atomic word beside the mutex-protected
+//! queue, with a `WAITERS` bit that is set exactly while the queue is
+//! non-empty (maintained under the mutex). Taking free permits while nobody
+//! waits, and returning them while nobody waits, is a single CAS; anything
+//! that involves the queue takes the mutex.
 
 use std::fmt;
 use std::future::Future;
@@ -19,7 +25,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
 
 use crate::blocking::block_on;
-use crate::loom::{lock, Mutex};
+use crate::loom::{lock, AtomicUsize, Mutex, Ordering};
 use crate::wait_list::{Key, WaitList, Wakers};
 
 /// The most permits a semaphore can hold.
@@ -45,18 +51,20 @@ pub const MAX_PERMITS: usize = usize::MAX >> 3;
 /// assert_eq!(sem.available_permits(), 1);
 /// ```
 pub struct Semaphore {
+    /// `free permits << SHIFT | WAITERS | CLOSED`.
+    state: AtomicUsize,
     inner: Mutex<Inner>,
     bound: Option<usize>,
 }
 
+const CLOSED: usize = 1;
+const WAITERS: usize = 2;
+const SHIFT: usize = 2;
+
 struct Inner {
-    /// Free permits; zero whenever a waiter is queued.
-    permits: usize,
-    /// Permits assigned to waiters that have not yet taken them.
-    assigned: usize,
-    /// Permits held by live guards.
-    held: usize,
-    closed: bool,
+    /// Permits forgotten and not yet released again; a bounded semaphore
+    /// may only be released this far.
+    debt: usize,
     waiters: WaitList<Waiter>,
 }
 
@@ -73,27 +81,85 @@ enum WaitState {
     Closed,
 }
 
-impl Inner {
+impl Semaphore {
     /// Hands `n` released permits to the queue front first, then to the
-    /// free count.
-    fn release(&mut self, mut n: usize, wakers: &mut Wakers) {
+    /// free count. Call with the mutex held.
+    fn release_locked(&self, g: &mut Inner, mut n: usize, wakers: &mut Wakers) {
         while n > 0 {
-            let Some(front) = self.waiters.front() else {
+            let Some(front) = g.waiters.front() else {
                 break;
             };
-            let w = self.waiters.data_mut(front);
+            let w = g.waiters.data_mut(front);
             let give = n.min(w.requested - w.assigned);
             w.assigned += give;
-            self.assigned += give;
             n -= give;
             if w.assigned < w.requested {
                 break;
             }
             w.state = WaitState::Granted;
-            self.waiters.unlink(front);
-            wakers.push(self.waiters.take_waker(front));
+            g.waiters.unlink(front);
+            wakers.push(g.waiters.take_waker(front));
         }
-        self.permits += n;
+        if n > 0 {
+            // The loop only leaves permits over once the queue is empty.
+            self.state.fetch_add(n << SHIFT, Ordering::Release);
+        }
+        self.sync_waiters_bit(g);
+    }
+
+    /// Clears the `WAITERS` bit once the queue is empty. Call with the
+    /// mutex held.
+    fn sync_waiters_bit(&self, g: &Inner) {
+        if g.waiters.is_empty() && self.state.load(Ordering::Relaxed) & WAITERS != 0 {
+            self.state.fetch_and(!WAITERS, Ordering::Release);
+        }
+    }
+
+    /// Takes `n` free permits if nobody waits: the lock-free fast path.
+    fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
+        let mut cur = self.state.load(Ordering::Acquire);
+        loop {
+            if cur & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            if cur & WAITERS != 0 || cur >> SHIFT < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            match self.state.compare_exchange_weak(
+                cur,
+                cur - (n << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Returns `n` permits; lock-free while nobody waits.
+    fn give_back(&self, n: usize) {
+        let mut cur = self.state.load(Ordering::Acquire);
+        while cur & WAITERS == 0 {
+            match self.state.compare_exchange_weak(
+                cur,
+                cur + (n << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+        let mut wakers = Wakers::new();
+        {
+            let mut g = lock(&self.inner);
+            self.release_locked(&mut g, n, &mut wakers);
+        }
+        wakers.wake();
     }
 }
 
@@ -155,11 +221,9 @@ impl Semaphore {
             "a semaphore holds at most {MAX_PERMITS} permits"
         );
         Semaphore {
+            state: AtomicUsize::new(permits << SHIFT),
             inner: Mutex::new(Inner {
-                permits,
-                assigned: 0,
-                held: 0,
-                closed: false,
+                debt: 0,
                 waiters: WaitList::new(),
             }),
             bound,
@@ -169,7 +233,7 @@ impl Semaphore {
     /// Permits that can be taken right now without waiting (zero while
     /// anyone is queued).
     pub fn available_permits(&self) -> usize {
-        lock(&self.inner).permits
+        self.state.load(Ordering::Acquire) >> SHIFT
     }
 
     /// The bound given to [`Semaphore::bounded`], if any.
@@ -179,7 +243,7 @@ impl Semaphore {
 
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
-        lock(&self.inner).closed
+        self.state.load(Ordering::Acquire) & CLOSED != 0
     }
 
     /// Closes the semaphore: every waiter and every later acquire gets
@@ -188,16 +252,16 @@ impl Semaphore {
         let mut wakers = Wakers::new();
         {
             let mut g = lock(&self.inner);
-            g.closed = true;
+            self.state.fetch_or(CLOSED, Ordering::AcqRel);
             let mut returned = 0;
             let drained = g.waiters.drain_with(|w| {
                 returned += w.assigned;
                 w.assigned = 0;
                 w.state = WaitState::Closed;
             });
-            g.assigned -= returned;
-            g.permits += returned;
             wakers.extend(drained);
+            // Queue now empty: partial grants go back to the free count.
+            self.release_locked(&mut g, returned, &mut wakers);
         }
         wakers.wake();
     }
@@ -214,12 +278,16 @@ impl Semaphore {
         let mut wakers = Wakers::new();
         {
             let mut g = lock(&self.inner);
-            let total = g.permits + g.assigned + g.held;
-            let limit = self.bound.unwrap_or(MAX_PERMITS);
-            if n > limit || total > limit - n {
+            if self.bound.is_some() {
+                // Live permits = bound - debt; only forgotten ones may return.
+                if n > g.debt {
+                    return Err(ReleaseError { _priv: () });
+                }
+                g.debt -= n;
+            } else if n > MAX_PERMITS - self.available_permits().min(MAX_PERMITS) {
                 return Err(ReleaseError { _priv: () });
             }
-            g.release(n, &mut wakers);
+            self.release_locked(&mut g, n, &mut wakers);
         }
         wakers.wake();
         Ok(())
@@ -362,48 +430,67 @@ impl Semaphore {
     }
 
     pub(crate) fn try_acquire_raw(&self, n: usize) -> Result<(), TryAcquireError> {
-        let mut g = lock(&self.inner);
-        if g.closed {
-            return Err(TryAcquireError::Closed);
-        }
-        if g.waiters.is_empty() && g.permits >= n {
-            g.permits -= n;
-            g.held += n;
-            Ok(())
-        } else {
-            Err(TryAcquireError::NoPermits)
-        }
+        self.try_take(n)
     }
 
-    /// Polls a pending acquisition; on success the permits count as held.
+    /// Polls a pending acquisition; on success the caller holds the permits.
     pub(crate) fn poll_acquire(
         &self,
         st: &mut AcquireState,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), AcquireError>> {
         assert!(!st.done, "acquire future polled after completion");
-        let mut g = lock(&self.inner);
         let Some(key) = st.key else {
             let n = st.n;
-            if g.closed {
-                st.done = true;
-                return Poll::Ready(Err(AcquireError::Closed));
-            }
             if self.bound.is_some_and(|b| n > b) {
                 st.done = true;
                 return Poll::Ready(Err(AcquireError::ExceedsBound));
             }
-            if n == 0 || (g.waiters.is_empty() && g.permits >= n) {
-                g.permits -= n;
-                g.held += n;
+            match self.try_take(n) {
+                Ok(()) => {
+                    st.done = true;
+                    return Poll::Ready(Ok(()));
+                }
+                Err(TryAcquireError::Closed) => {
+                    st.done = true;
+                    return Poll::Ready(Err(AcquireError::Closed));
+                }
+                Err(TryAcquireError::NoPermits) => {}
+            }
+            let mut g = lock(&self.inner);
+            // Free permits exist only while the queue is empty; a new front
+            // waiter takes them now and waits for the rest. The same CAS
+            // sets `WAITERS`, which stops the lock-free paths.
+            let mut cur = self.state.load(Ordering::Acquire);
+            let take = loop {
+                if cur & CLOSED != 0 {
+                    st.done = true;
+                    return Poll::Ready(Err(AcquireError::Closed));
+                }
+                let free = if g.waiters.is_empty() {
+                    cur >> SHIFT
+                } else {
+                    0
+                };
+                let (take, next) = if free >= n {
+                    (n, cur - (n << SHIFT))
+                } else {
+                    (free, (cur - (free << SHIFT)) | WAITERS)
+                };
+                match self.state.compare_exchange_weak(
+                    cur,
+                    next,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break take,
+                    Err(actual) => cur = actual,
+                }
+            };
+            if take == n {
                 st.done = true;
                 return Poll::Ready(Ok(()));
             }
-            // Free permits exist only while the queue is empty; a new front
-            // waiter takes them now and waits for the rest.
-            let take = g.permits.min(n);
-            g.permits -= take;
-            g.assigned += take;
             let waiter = Waiter {
                 requested: n,
                 assigned: take,
@@ -412,15 +499,14 @@ impl Semaphore {
             st.key = Some(g.waiters.push_back(waiter, cx.waker()));
             return Poll::Pending;
         };
+        let mut g = lock(&self.inner);
         match g.waiters.data(key).state {
             WaitState::Waiting => {
                 g.waiters.set_waker(key, cx.waker());
                 Poll::Pending
             }
             WaitState::Granted => {
-                let w = g.waiters.remove(key);
-                g.assigned -= w.assigned;
-                g.held += w.assigned;
+                g.waiters.remove(key);
                 st.key = None;
                 st.done = true;
                 Poll::Ready(Ok(()))
@@ -441,29 +527,23 @@ impl Semaphore {
         {
             let mut g = lock(&self.inner);
             let w = g.waiters.remove(key);
-            g.assigned -= w.assigned;
-            g.release(w.assigned, &mut wakers);
+            self.release_locked(&mut g, w.assigned, &mut wakers);
         }
         wakers.wake();
     }
 
     /// Gives back `n` held permits (a guard was dropped).
     pub(crate) fn release_held(&self, n: usize) {
-        if n == 0 {
-            return;
+        if n > 0 {
+            self.give_back(n);
         }
-        let mut wakers = Wakers::new();
-        {
-            let mut g = lock(&self.inner);
-            g.held -= n;
-            g.release(n, &mut wakers);
-        }
-        wakers.wake();
     }
 
-    /// Stops counting `n` permits as held without returning them.
+    /// Keeps `n` held permits for good (a guard was forgotten).
     pub(crate) fn forget_held(&self, n: usize) {
-        lock(&self.inner).held -= n;
+        if self.bound.is_some() && n > 0 {
+            lock(&self.inner).debt += n;
+        }
     }
 }
 
@@ -471,9 +551,9 @@ impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let g = lock(&self.inner);
         f.debug_struct("Semaphore")
-            .field("permits", &g.permits)
+            .field("permits", &self.available_permits())
             .field("waiters", &g.waiters.len())
-            .field("closed", &g.closed)
+            .field("closed", &self.is_closed())
             .field("bound", &self.bound)
             .finish()
     }

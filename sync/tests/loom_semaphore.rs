@@ -80,3 +80,37 @@ fn close_vs_acquire_many_and_release() {
         assert_eq!(sem.available_permits(), 2, "no permit lost on close");
     });
 }
+
+#[test]
+fn lock_free_release_vs_enqueue() {
+    loom::model(|| {
+        let sem = std::sync::Arc::new(Semaphore::new(1));
+        let held = sem.clone().try_acquire_owned().unwrap();
+        let s2 = sem.clone();
+        let t = thread::spawn(move || block_on(s2.acquire()).unwrap().num_permits());
+        drop(held); // lock-free give-back, racing with the enqueue
+        assert_eq!(t.join().unwrap(), 1);
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn acquire_many_collects_from_two_releasers() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let releasers: Vec<_> = (0..2)
+            .map(|_| {
+                let sem = sem.clone();
+                thread::spawn(move || sem.release(1).unwrap())
+            })
+            .collect();
+        let p = block_on(sem.acquire_many(2)).unwrap();
+        assert_eq!(p.num_permits(), 2);
+        assert_eq!(sem.available_permits(), 0);
+        drop(p);
+        for r in releasers {
+            r.join().unwrap();
+        }
+        assert_eq!(sem.available_permits(), 2);
+    });
+}
