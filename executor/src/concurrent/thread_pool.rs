@@ -146,8 +146,10 @@ struct PoolShared {
     /// all of the inbox, so jobs start in submission order.
     outbox: Mutex<Queue>,
     cond: Condvar,
-    /// Lengths of the inbox and the outbox, each stored (no read-modify-
-    /// write) under its queue's lock; spinners watch them.
+    /// Hints for spinners and `submit`, stored (no read-modify-write)
+    /// under the queue's lock: the inbox length, and the outbox length as
+    /// of the last refill, zeroed when the outbox runs empty (not updated
+    /// on every pop, to keep the workers from bouncing its cache line).
     inbox_len: AtomicUsize,
     outbox_len: AtomicUsize,
     /// Join handles of the workers. Lock order: `state`, then `handles`.
@@ -161,8 +163,8 @@ struct PoolShared {
 }
 
 impl PoolShared {
-    /// Jobs in both queues (a snapshot).
-    fn queued(&self) -> usize {
+    /// About how many jobs are queued (never 0 while a job is).
+    fn queued_hint(&self) -> usize {
         self.inbox_len.load(Ordering::Acquire) + self.outbox_len.load(Ordering::Acquire)
     }
 
@@ -200,7 +202,9 @@ impl PoolShared {
         loop {
             let mut out = lock(&self.outbox);
             if let Some(job) = out.pop_front() {
-                self.outbox_len.store(out.len(), Ordering::Release);
+                if out.is_empty() {
+                    self.outbox_len.store(0, Ordering::Release);
+                }
                 return Some(job);
             }
             let mut st = lock(&self.state);
@@ -256,7 +260,7 @@ const SPIN_ROUNDS: u32 = 0;
 /// Spins, then yields, until a queue is non-empty or the rounds run out.
 fn spin_for_work(shared: &PoolShared) {
     for round in 0..SPIN_ROUNDS {
-        if shared.queued() > 0 {
+        if shared.queued_hint() > 0 {
             return;
         }
         if round < 6 {
@@ -343,7 +347,9 @@ impl ThreadPoolExecutor {
 
     /// How many jobs wait for a worker.
     pub fn queued(&self) -> usize {
-        self.shared.queued()
+        let out = lock(&self.shared.outbox);
+        let st = lock(&self.shared.state);
+        out.len() + st.inbox.len()
     }
 
     /// Whether a worker's initializer failed, with the reason.
@@ -455,7 +461,7 @@ impl fmt::Debug for ThreadPoolExecutor {
             .field("max_workers", &self.shared.max_workers)
             .field("threads", &st.threads)
             .field("idle", &(st.idle + st.spinning))
-            .field("queued", &self.shared.queued())
+            .field("queued", &self.shared.queued_hint())
             .field("shutdown", &st.shutdown)
             .field("broken", &st.broken)
             .finish()
