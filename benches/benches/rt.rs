@@ -4,6 +4,7 @@
 //!
 //! Hand-offs use `tokio::sync::oneshot`, which only needs a `Waker`, so both
 //! runtimes run the same channel code.
+#![allow(missing_docs)] // criterion's macros generate undocumented public items
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use tokio::sync::oneshot;
