@@ -56,3 +56,24 @@ fn cancelled_getter_passes_its_wakeup_on() {
         assert!(q.empty());
     });
 }
+
+#[test]
+fn two_putters_share_one_slot_without_loss() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let producers: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|v| {
+                let q = q.clone();
+                thread::spawn(move || block_on(q.put(v)).unwrap())
+            })
+            .collect();
+        let a = block_on(q.get()).unwrap();
+        let b = block_on(q.get()).unwrap();
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert_eq!(a + b, 3);
+        assert!(q.empty());
+    });
+}
