@@ -12,6 +12,12 @@
 //! waiter re-checks, and queues again at the front. Nothing is lost or
 //! duplicated either way, and a woken waiter that is dropped passes its
 //! wake-up on to the next one.
+//!
+//! Waiters are woken one at a time: while a woken getter (putter) has not
+//! run yet, further items (free slots) wake nobody else; when it runs and
+//! there is still an item (a slot), it wakes the next one. Waking one per
+//! item instead mostly produces wake-ups that find their item already
+//! taken by a running caller, which costs a context switch each.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -172,9 +178,9 @@ struct Inner<T, K: QueueKind<T>> {
     items: K::Store,
     unfinished: usize,
     shutdown: bool,
-    /// Each waiter's data says whether it was woken.
-    getters: WaitList<bool>,
-    putters: WaitList<bool>,
+    getters: Waiters,
+    putters: Waiters,
+    /// Each joiner's data says whether it was woken.
     joiners: WaitList<bool>,
     _kind: PhantomData<K>,
 }
@@ -191,42 +197,85 @@ impl<T, K: QueueKind<T>> Inner<T, K> {
     fn push(&mut self, item: T, wakers: &mut Wakers) {
         K::push(&mut self.items, item);
         self.unfinished += 1;
-        wake_next(&mut self.getters, wakers);
+        self.getters.wake_one_if_idle(wakers);
     }
 
     fn pop(&mut self, wakers: &mut Wakers) -> Option<T> {
         let item = K::pop(&mut self.items)?;
-        wake_next(&mut self.putters, wakers);
+        self.putters.wake_one_if_idle(wakers);
         Some(item)
     }
 }
 
-/// Wakes the first waiter of `list`, if any.
-fn wake_next(list: &mut WaitList<bool>, wakers: &mut Wakers) {
-    if let Some(key) = list.pop_front() {
-        *list.data_mut(key) = true;
-        wakers.push(list.take_waker(key));
-    }
+/// Getters or putters.
+///
+/// At most one of them is woken at a time (unless shutdown wakes all): a
+/// freed slot or a new item wakes the first waiter only if no woken waiter
+/// is still on its way, and a woken waiter that succeeds wakes the next if
+/// there is still room (or items). Waking one per item instead makes most
+/// wake-ups useless when running callers barge.
+#[derive(Default)]
+struct Waiters {
+    /// Each waiter's data says whether it was woken.
+    list: WaitList<bool>,
+    /// Waiters woken and not yet run.
+    woken: usize,
 }
 
-/// Queues a waiter, or re-queues a woken one at the front.
-fn enqueue(list: &mut WaitList<bool>, key: &mut Option<Key>, cx: &Context<'_>) {
-    match *key {
-        None => *key = Some(list.push_back(false, cx.waker())),
-        Some(k) => {
-            if !list.is_linked(k) {
-                *list.data_mut(k) = false;
-                list.link_front(k);
-            }
-            list.set_waker(k, cx.waker());
+impl Waiters {
+    fn new() -> Self {
+        Waiters {
+            list: WaitList::new(),
+            woken: 0,
         }
     }
-}
 
-/// Frees a finished waiter's slot.
-fn dequeue(list: &mut WaitList<bool>, key: &mut Option<Key>) {
-    if let Some(k) = key.take() {
-        list.remove(k);
+    /// Wakes the first waiter, unless a woken one has yet to run.
+    fn wake_one_if_idle(&mut self, wakers: &mut Wakers) {
+        if self.woken > 0 {
+            return;
+        }
+        if let Some(key) = self.list.pop_front() {
+            *self.list.data_mut(key) = true;
+            self.woken += 1;
+            wakers.push(self.list.take_waker(key));
+        }
+    }
+
+    /// Wakes every waiter.
+    fn wake_all(&mut self, wakers: &mut Wakers) {
+        let mut n = 0;
+        wakers.extend(self.list.drain_with(|w| {
+            *w = true;
+            n += 1;
+        }));
+        self.woken += n;
+    }
+
+    /// Queues a waiter, or re-queues a woken one at the front.
+    fn enqueue(&mut self, key: &mut Option<Key>, cx: &Context<'_>) {
+        match *key {
+            None => *key = Some(self.list.push_back(false, cx.waker())),
+            Some(k) => {
+                if !self.list.is_linked(k) {
+                    if std::mem::replace(self.list.data_mut(k), false) {
+                        self.woken -= 1;
+                    }
+                    self.list.link_front(k);
+                }
+                self.list.set_waker(k, cx.waker());
+            }
+        }
+    }
+
+    /// Frees a waiter's slot; returns whether it had been woken.
+    fn dequeue(&mut self, key: &mut Option<Key>) -> bool {
+        let Some(k) = key.take() else { return false };
+        let woken = self.list.remove(k);
+        if woken {
+            self.woken -= 1;
+        }
+        woken
     }
 }
 
@@ -240,8 +289,8 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
                 items: K::Store::default(),
                 unfinished: 0,
                 shutdown: false,
-                getters: WaitList::new(),
-                putters: WaitList::new(),
+                getters: Waiters::new(),
+                putters: Waiters::new(),
                 joiners: WaitList::new(),
                 _kind: PhantomData,
             }),
@@ -424,8 +473,8 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
                     wakers.extend(g.joiners.drain_with(|w| *w = true));
                 }
             }
-            wakers.extend(g.getters.drain_with(|w| *w = true));
-            wakers.extend(g.putters.drain_with(|w| *w = true));
+            g.getters.wake_all(&mut wakers);
+            g.putters.wake_all(&mut wakers);
         }
         wakers.wake();
         // User `Drop` code runs outside our lock.
@@ -512,16 +561,19 @@ impl<T, K: QueueKind<T>> Future for Put<'_, T, K> {
         let out = {
             let mut g = this.queue.lock();
             if g.shutdown {
-                dequeue(&mut g.putters, &mut this.key);
+                g.putters.dequeue(&mut this.key);
                 let item = this.item.take().expect("Put polled after completion");
                 Poll::Ready(Err(PutError::ShutDown(item)))
             } else if !g.full(this.queue.maxsize) {
-                dequeue(&mut g.putters, &mut this.key);
+                let was_woken = g.putters.dequeue(&mut this.key);
                 let item = this.item.take().expect("Put polled after completion");
                 g.push(item, &mut wakers);
+                if was_woken && !g.full(this.queue.maxsize) {
+                    g.putters.wake_one_if_idle(&mut wakers);
+                }
                 Poll::Ready(Ok(()))
             } else {
-                enqueue(&mut g.putters, &mut this.key, cx);
+                g.putters.enqueue(&mut this.key, cx);
                 Poll::Pending
             }
         };
@@ -536,9 +588,9 @@ impl<T, K: QueueKind<T>> Drop for Put<'_, T, K> {
         let mut wakers = Wakers::new();
         {
             let mut g = self.queue.lock();
-            let woken = g.putters.remove(key);
+            let woken = g.putters.dequeue(&mut Some(key));
             if woken && !g.shutdown && !g.full(self.queue.maxsize) {
-                wake_next(&mut g.putters, &mut wakers);
+                g.putters.wake_one_if_idle(&mut wakers);
             }
         }
         wakers.wake();
@@ -560,13 +612,16 @@ impl<T, K: QueueKind<T>> Future for Get<'_, T, K> {
         let out = {
             let mut g = this.queue.lock();
             if let Some(item) = g.pop(&mut wakers) {
-                dequeue(&mut g.getters, &mut this.key);
+                let was_woken = g.getters.dequeue(&mut this.key);
+                if was_woken && g.len() > 0 {
+                    g.getters.wake_one_if_idle(&mut wakers);
+                }
                 Poll::Ready(Ok(item))
             } else if g.shutdown {
-                dequeue(&mut g.getters, &mut this.key);
+                g.getters.dequeue(&mut this.key);
                 Poll::Ready(Err(GetError::ShutDown))
             } else {
-                enqueue(&mut g.getters, &mut this.key, cx);
+                g.getters.enqueue(&mut this.key, cx);
                 Poll::Pending
             }
         };
@@ -581,9 +636,9 @@ impl<T, K: QueueKind<T>> Drop for Get<'_, T, K> {
         let mut wakers = Wakers::new();
         {
             let mut g = self.queue.lock();
-            let woken = g.getters.remove(key);
+            let woken = g.getters.dequeue(&mut Some(key));
             if woken && g.len() > 0 {
-                wake_next(&mut g.getters, &mut wakers);
+                g.getters.wake_one_if_idle(&mut wakers);
             }
         }
         wakers.wake();
@@ -603,7 +658,9 @@ impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
         let mut g = this.queue.lock();
         let woken = this.key.is_some_and(|k| *g.joiners.data(k));
         if woken || g.unfinished == 0 {
-            dequeue(&mut g.joiners, &mut this.key);
+            if let Some(k) = this.key.take() {
+                g.joiners.remove(k);
+            }
             return Poll::Ready(());
         }
         match this.key {

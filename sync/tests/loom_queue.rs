@@ -77,3 +77,20 @@ fn two_putters_share_one_slot_without_loss() {
         assert!(q.empty());
     });
 }
+
+#[test]
+fn two_getters_both_served_by_one_wake_at_a_time() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(0));
+        let getters: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                thread::spawn(move || block_on(q.get()).unwrap())
+            })
+            .collect();
+        q.put_nowait(1).unwrap();
+        q.put_nowait(2).unwrap();
+        let sum: i32 = getters.into_iter().map(|g| g.join().unwrap()).sum();
+        assert_eq!(sum, 3);
+    });
+}

@@ -42,10 +42,53 @@ fn getters_are_served_fifo() {
     q.put_nowait('a').unwrap();
     assert!(gs[0].woken() && !gs[1].woken() && !gs[2].woken());
     q.put_nowait('b').unwrap();
-    assert!(gs[1].woken() && !gs[2].woken());
+    // One woken getter at a time: the next is woken when the first has run.
+    assert!(!gs[1].woken() && !gs[2].woken());
     assert_eq!(gs[0].ready(), Ok('a'));
+    assert!(gs[1].woken() && !gs[2].woken());
     assert_eq!(gs[1].ready(), Ok('b'));
+    assert!(!gs[2].woken(), "no item left");
     gs[2].pending();
+}
+
+#[test]
+fn putters_are_woken_one_at_a_time_and_chained() {
+    let q = Queue::new(2);
+    q.put_nowait(0).unwrap();
+    q.put_nowait(0).unwrap();
+    let mut ps: Vec<_> = (1..=3).map(|i| Task::new(q.put(i))).collect();
+    for p in &mut ps {
+        p.pending();
+    }
+    q.get_nowait().unwrap();
+    q.get_nowait().unwrap(); // two free slots, one putter woken
+    assert!(ps[0].woken() && !ps[1].woken());
+    ps[0].ready().unwrap(); // still room: wakes the next
+    assert!(ps[1].woken() && !ps[2].woken());
+    ps[1].ready().unwrap(); // now full: nobody else woken
+    assert!(!ps[2].woken());
+    ps[2].pending();
+    assert_eq!(q.get_nowait(), Ok(1));
+    assert!(ps[2].woken());
+    ps[2].ready().unwrap();
+    let rest: Vec<_> = std::iter::from_fn(|| q.get_nowait().ok()).collect();
+    assert_eq!(rest, [2, 3]);
+}
+
+#[test]
+fn woken_waiter_that_is_never_polled_still_passes_on_when_dropped() {
+    let q = Queue::new(0);
+    let mut a = Task::new(q.get());
+    let mut b = Task::new(q.get());
+    a.pending();
+    b.pending();
+    q.put_nowait(1).unwrap();
+    q.put_nowait(2).unwrap();
+    assert!(a.woken() && !b.woken());
+    drop(a);
+    assert!(b.woken());
+    assert_eq!(b.ready(), Ok(1));
+    assert_eq!(q.get_nowait(), Ok(2));
 }
 
 #[test]
