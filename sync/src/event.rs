@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::blocking::block_on;
@@ -91,6 +91,7 @@ impl Event {
         EventWait {
             event: self,
             queued: None,
+            waker: None,
         }
     }
 
@@ -126,6 +127,9 @@ pub struct EventWait<'a> {
     event: &'a Event,
     /// Our slot and the generation we queued in.
     queued: Option<(Key, usize)>,
+    /// A copy of the waker stored in our slot: a re-poll with the same
+    /// waker needs no lock.
+    waker: Option<Waker>,
 }
 
 impl EventWait<'_> {
@@ -152,6 +156,8 @@ impl Future for EventWait<'_> {
                 let key = w.push_back((), cx.waker());
                 let gen = this.event.generation.load(Ordering::Relaxed);
                 this.queued = Some((key, gen));
+                drop(w);
+                this.waker = Some(cx.waker().clone());
                 Poll::Pending
             }
             Some((key, gen)) => {
@@ -159,12 +165,18 @@ impl Future for EventWait<'_> {
                     this.queued = None;
                     return Poll::Ready(());
                 }
+                if this.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    // Still queued with this very waker: `set` will wake it.
+                    return Poll::Pending;
+                }
                 let mut w = lock(&this.event.waiters);
                 if this.released(gen, Ordering::Relaxed) {
                     this.queued = None;
                     return Poll::Ready(());
                 }
                 w.set_waker(key, cx.waker());
+                drop(w);
+                this.waker = Some(cx.waker().clone());
                 Poll::Pending
             }
         }
