@@ -15,9 +15,19 @@ thread_local! {
     static LEFT: Cell<Option<u32>> = const { Cell::new(None) };
 }
 
-/// Gives the task about to be polled a fresh budget.
-pub(crate) fn reset_budget() {
-    LEFT.with(|l| l.set(Some(BUDGET)));
+/// Runs `f` (one poll of a task or of `block_on`'s future) with a fresh
+/// budget, restoring the previous one afterwards so a budget never leaks
+/// past the poll it was given for.
+pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let prev = self.0;
+            let _ = LEFT.try_with(|l| l.set(prev));
+        }
+    }
+    let _restore = Restore(LEFT.with(|l| l.replace(Some(BUDGET))));
+    f()
 }
 
 /// Spends one unit of the running task's budget. When it is used up this

@@ -311,3 +311,26 @@ fn coop_budget_makes_an_always_ready_task_yield() {
     });
     assert!(n >= 1);
 }
+
+#[test]
+fn budget_does_not_leak_from_one_runtime_to_the_next_on_a_thread() {
+    // A current-thread block_on spends budget on this thread; a later
+    // multi-thread block_on on the same thread must start fresh.
+    let ct = Scheduler::current_thread().unwrap();
+    ct.block_on(async {
+        for _ in 0..1000 {
+            AlwaysReady.await;
+        }
+    });
+    assert_eq!(myrt_executor::coop::remaining(), None, "no budget outside a poll");
+    let mt = Scheduler::multi_thread(2).unwrap();
+    let v = mt.block_on(async {
+        let hs: Vec<_> = (0..500).map(|i| task::spawn(async move { i })).collect();
+        let mut s = 0;
+        for h in hs {
+            s += h.await.unwrap();
+        }
+        s
+    });
+    assert_eq!(v, 500 * 499 / 2);
+}

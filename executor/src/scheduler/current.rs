@@ -144,8 +144,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let mut cx = Context::from_waker(&waker);
     loop {
         if main.woken.swap(false, AcqRel) {
-            crate::coop::reset_budget();
-            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+            if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
                 return v;
             }
         }
@@ -166,8 +165,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
                 core.local.pop_front().or_else(|| shared.inject.pop())
             });
             let Some(task) = next else { break };
-            crate::coop::reset_budget();
-            task.run();
+            crate::coop::budgeted(|| task.run());
             ran += 1;
             if main.woken.load(Relaxed) {
                 break;

@@ -383,7 +383,7 @@ pub(crate) fn park_thread_block_on<F: Future>(future: F) -> F::Output {
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
-        if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+        if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
             return v;
         }
         while !tw.woken.swap(false, std::sync::atomic::Ordering::Acquire) {

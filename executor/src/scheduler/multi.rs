@@ -255,8 +255,7 @@ fn worker_loop(shared: &Arc<Shared>) {
                 if was_last_searcher {
                     shared.notify_parked();
                 }
-                crate::coop::reset_budget();
-                task.run();
+                crate::coop::budgeted(|| task.run());
             }
             None => park(shared),
         }
