@@ -66,8 +66,10 @@ pub(crate) struct Inner {
     notified: AtomicBool,
     ios: Mutex<IoSlab>,
     timers: Mutex<Wheel<Waker>>,
-    /// Wheel time (ms) the parked driver will wake at; `u64::MAX` when not
-    /// parked or parked without a deadline.
+    /// Wheel time (ms) the parked driver will wake at: a timer due
+    /// earlier must unpark it. `u64::MAX` while parked without a deadline;
+    /// 0 while not parked (the next park sees the wheel anyway, so no
+    /// wake-up is needed).
     parked_until: AtomicU64,
     start: Instant,
     shutdown: AtomicBool,
@@ -97,7 +99,7 @@ impl Driver {
                 next_generation: 0,
             }),
             timers: Mutex::new(Wheel::new(0)),
-            parked_until: AtomicU64::new(u64::MAX),
+            parked_until: AtomicU64::new(0),
             start: Instant::now(),
             shutdown: AtomicBool::new(false),
         });
@@ -139,6 +141,7 @@ impl Driver {
             }
             let until = match wait {
                 None => u64::MAX,
+                Some(d) if d.is_zero() => 0,
                 Some(d) => inner.ms_floor(now + d),
             };
             inner.parked_until.store(until, Ordering::Release);
@@ -149,7 +152,7 @@ impl Driver {
             // EINTR: a signal arrived; just report back as a spurious wake.
             debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "{e}");
         }
-        inner.parked_until.store(u64::MAX, Ordering::Release);
+        inner.parked_until.store(0, Ordering::Release);
         inner.notified.store(false, Ordering::Release);
 
         // Hand readiness to the registrations.
