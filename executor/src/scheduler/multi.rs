@@ -230,14 +230,16 @@ fn worker_loop(shared: &Arc<Shared>) {
         if shared.shutdown.load(Acquire) {
             return;
         }
-        let (task, maintenance) = with_core(|core| {
+        let maintenance = with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
-            let maintenance = core.tick % GLOBAL_INTERVAL == 0;
-            (next_task(shared, core, maintenance), maintenance)
+            core.tick % GLOBAL_INTERVAL == 0
         });
         if maintenance {
+            // Before taking a task: what the driver wakes lands in this
+            // worker's LIFO slot or ring, and `next_task` must see it.
             poll_driver_now(shared);
         }
+        let task = with_core(|core| next_task(shared, core, maintenance));
         let task = match task {
             Some(t) => Some(t),
             None => steal(shared),
@@ -319,6 +321,10 @@ fn poll_driver_now(shared: &Shared) {
 }
 
 fn park(shared: &Arc<Shared>) {
+    // Never sleep on work of our own (the LIFO slot is invisible to others).
+    if with_core(|core| core.lifo.is_some() || !core.local.is_empty()) {
+        return;
+    }
     let (index, searching) = with_core(|core| {
         let s = core.searching;
         core.searching = false;

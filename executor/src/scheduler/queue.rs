@@ -99,6 +99,12 @@ pub(crate) fn local() -> (Local, Steal) {
 }
 
 impl Local {
+    /// True when the ring holds no task.
+    pub(crate) fn is_empty(&self) -> bool {
+        let (_, real) = unpack(self.0.head.load(Acquire));
+        real == self.0.tail.load(Relaxed)
+    }
+
     /// Pushes to the back; when full, moves half the queue plus `task` to
     /// `inject`.
     pub(crate) fn push_back(&self, task: Notified, inject: &Inject) {
