@@ -32,14 +32,22 @@ impl std::fmt::Display for Flavor {
 
 fn myrt_rt(f: Flavor) -> myrt::runtime::Runtime {
     match f {
-        Flavor::Current => myrt::runtime::Builder::new_current_thread().build().unwrap(),
-        Flavor::Multi(n) => myrt::runtime::Builder::new_multi_thread().worker_threads(n).build().unwrap(),
+        Flavor::Current => myrt::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap(),
+        Flavor::Multi(n) => myrt::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .build()
+            .unwrap(),
     }
 }
 
 fn tokio_rt(f: Flavor) -> tokio::runtime::Runtime {
     match f {
-        Flavor::Current => tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+        Flavor::Current => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
         Flavor::Multi(n) => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(n)
             .enable_all()
@@ -121,10 +129,14 @@ macro_rules! bench_both {
         let mut g = $c.benchmark_group($name);
         for f in flavors() {
             let rt = myrt_rt(f);
-            g.bench_with_input(BenchmarkId::new("myrt", f), &f, |b, _| b.iter(|| rt.block_on(on_myrt::$work())));
+            g.bench_with_input(BenchmarkId::new("myrt", f), &f, |b, _| {
+                b.iter(|| rt.block_on(on_myrt::$work()))
+            });
             drop(rt);
             let rt = tokio_rt(f);
-            g.bench_with_input(BenchmarkId::new("tokio", f), &f, |b, _| b.iter(|| rt.block_on(on_tokio::$work())));
+            g.bench_with_input(BenchmarkId::new("tokio", f), &f, |b, _| {
+                b.iter(|| rt.block_on(on_tokio::$work()))
+            });
         }
         g.finish();
     }};

@@ -43,7 +43,8 @@ fn main() {
                 std::thread::spawn(move || {
                     for i in 0..ITEMS_EACH {
                         let item = p * ITEMS_EACH + i;
-                        q.put_blocking(item, Some(Duration::from_secs(10))).expect("queue accepts items");
+                        q.put_blocking(item, Some(Duration::from_secs(10)))
+                            .expect("queue accepts items");
                     }
                 })
             })
@@ -59,7 +60,10 @@ fn main() {
         .unwrap();
         // ...and for every item to be marked done.
         queue.join().await;
-        println!("queue drained: {} items processed", processed.load(Ordering::Relaxed));
+        println!(
+            "queue drained: {} items processed",
+            processed.load(Ordering::Relaxed)
+        );
 
         // Let the consumers finish: later gets fail, so their loops end.
         queue.shutdown(false);

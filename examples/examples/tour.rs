@@ -9,7 +9,9 @@ use std::time::Duration;
 #[myrt::main(worker_threads = 2)]
 async fn main() {
     // 1. Spawn tasks and join them (asyncio.create_task / await task).
-    let squares: Vec<_> = (1..=5u64).map(|i| myrt::spawn(async move { i * i })).collect();
+    let squares: Vec<_> = (1..=5u64)
+        .map(|i| myrt::spawn(async move { i * i }))
+        .collect();
     let mut total = 0;
     for t in squares {
         total += t.await.expect("task failed");

@@ -89,7 +89,12 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (notified, handle) = task::new_task(BlockingTask(Some(f)), Spawner(self.inner.clone()), None, false);
+        let (notified, handle) = task::new_task(
+            BlockingTask(Some(f)),
+            Spawner(self.inner.clone()),
+            None,
+            false,
+        );
         self.inner.push(notified);
         handle
     }

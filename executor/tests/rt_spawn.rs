@@ -63,7 +63,9 @@ fn spawn_from_outside_thread() {
     let rt = Scheduler::multi_thread(2).unwrap();
     let handle = rt.handle().clone();
     let t = std::thread::spawn(move || {
-        let hs: Vec<_> = (0..scale(1000)).map(|i| handle.spawn(async move { i * 2 })).collect();
+        let hs: Vec<_> = (0..scale(1000))
+            .map(|i| handle.spawn(async move { i * 2 }))
+            .collect();
         hs
     });
     let hs = t.join().unwrap();
@@ -93,7 +95,10 @@ fn panicking_task_gives_join_error_and_runtime_keeps_serving() {
             assert!(err.is_panic(), "{name}");
             assert!(err.to_string().contains("boom 7"), "{name}: {err}");
             let payload = err.into_panic();
-            assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("boom 7"));
+            assert_eq!(
+                payload.downcast_ref::<String>().map(String::as_str),
+                Some("boom 7")
+            );
             // Still serving.
             assert_eq!(task::spawn(async { 5 }).await.unwrap(), 5);
         });
@@ -115,7 +120,11 @@ fn abort_drops_pending_future() {
             h.abort();
             let err = h.await.unwrap_err();
             assert!(err.is_cancelled(), "{name}");
-            assert_eq!(d.load(Ordering::SeqCst), 1, "{name}: future dropped by abort");
+            assert_eq!(
+                d.load(Ordering::SeqCst),
+                1,
+                "{name}: future dropped by abort"
+            );
         });
         assert_eq!(dropped.load(Ordering::SeqCst), 1);
     }
@@ -157,8 +166,16 @@ fn dropping_runtime_drops_all_pending_tasks_promptly() {
         });
         let start = Instant::now();
         drop(rt);
-        assert!(start.elapsed() < Duration::from_secs(20), "shutdown took {:?}", start.elapsed());
-        assert_eq!(dropped.load(Ordering::SeqCst), n, "{flavor:?}: every task's future dropped");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "shutdown took {:?}",
+            start.elapsed()
+        );
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            n,
+            "{flavor:?}: every task's future dropped"
+        );
     }
 }
 
@@ -188,15 +205,26 @@ fn block_on_inside_runtime_is_an_error_not_a_deadlock() {
         let inner = Scheduler::current_thread().unwrap();
         let r = rt.block_on(async { inner.try_block_on(async { 1 }).map_err(|e| e.to_string()) });
         let e = r.unwrap_err();
-        assert!(e.contains("cannot block_on from inside a runtime"), "{name}: {e}");
+        assert!(
+            e.contains("cannot block_on from inside a runtime"),
+            "{name}: {e}"
+        );
         // And from inside a spawned task.
         let inner = Arc::new(inner);
         let i2 = inner.clone();
-        let r = rt.block_on(async move { task::spawn(async move { i2.try_block_on(async { 1 }).is_err() }).await.unwrap() });
+        let r = rt.block_on(async move {
+            task::spawn(async move { i2.try_block_on(async { 1 }).is_err() })
+                .await
+                .unwrap()
+        });
         assert!(r, "{name}");
         // But a blocking-pool thread may block_on.
         let i3 = inner.clone();
-        let v = rt.block_on(async move { task::spawn_blocking(move || i3.block_on(async { 4 })).await.unwrap() });
+        let v = rt.block_on(async move {
+            task::spawn_blocking(move || i3.block_on(async { 4 }))
+                .await
+                .unwrap()
+        });
         assert_eq!(v, 4, "{name}");
     }
 }

@@ -59,7 +59,9 @@ fn cross_thread_wakes_are_never_lost() {
         let rt = Scheduler::multi_thread(workers).unwrap();
         let rounds = scale(2_000);
         let tasks = 8;
-        let flags: Vec<Vec<Arc<Flag>>> = (0..tasks).map(|_| (0..rounds).map(|_| Arc::new(Flag::default())).collect()).collect();
+        let flags: Vec<Vec<Arc<Flag>>> = (0..tasks)
+            .map(|_| (0..rounds).map(|_| Arc::new(Flag::default())).collect())
+            .collect();
         let done = Arc::new(AtomicUsize::new(0));
         let mut handles = Vec::new();
         for f in &flags {
@@ -98,14 +100,18 @@ fn cross_thread_wakes_are_never_lost() {
             });
             let _ = tx.send(());
         });
-        rx.recv_timeout(Duration::from_secs(60)).expect("a wake-up was lost: tasks hung");
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("a wake-up was lost: tasks hung");
         assert_eq!(done.load(Ordering::SeqCst), tasks);
     }
 }
 
 #[test]
 fn ping_pong_between_tasks() {
-    for rt in [Scheduler::current_thread().unwrap(), Scheduler::multi_thread(2).unwrap()] {
+    for rt in [
+        Scheduler::current_thread().unwrap(),
+        Scheduler::multi_thread(2).unwrap(),
+    ] {
         let n = scale(1000);
         let count = rt.block_on(async move {
             let mut count = 0;
@@ -126,7 +132,10 @@ fn ping_pong_between_tasks() {
 #[test]
 fn a_busy_task_does_not_starve_others() {
     // One task yields forever; another must still get to run and finish.
-    for rt in [Scheduler::current_thread().unwrap(), Scheduler::multi_thread(1).unwrap()] {
+    for rt in [
+        Scheduler::current_thread().unwrap(),
+        Scheduler::multi_thread(1).unwrap(),
+    ] {
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         let spinner = rt.spawn(async move {
@@ -178,7 +187,10 @@ fn chained_wakes_through_lifo_slot_do_not_starve_the_queue() {
 fn names_ids_current_and_all() {
     let rt = Scheduler::multi_thread(2).unwrap();
     rt.block_on(async {
-        assert!(task::current().is_none(), "block_on's own future is not a task");
+        assert!(
+            task::current().is_none(),
+            "block_on's own future is not a task"
+        );
         let gate = Arc::new(Flag::default());
         let g = gate.clone();
         let h = task::Builder::new()
@@ -205,13 +217,17 @@ fn names_ids_current_and_all() {
         let me = h.await.unwrap();
         assert_eq!(me.id, id);
         assert_eq!(me.name.as_deref(), Some("sleeper"));
-        assert!(task::all().iter().all(|t| t.id != id), "finished task left the list");
+        assert!(
+            task::all().iter().all(|t| t.id != id),
+            "finished task left the list"
+        );
     });
 }
 
 #[test]
 fn blocking_pool_runs_jobs_and_reports_threads() {
-    let mut cfg = myrt_executor::scheduler::Config::new(myrt_executor::scheduler::Flavor::MultiThread);
+    let mut cfg =
+        myrt_executor::scheduler::Config::new(myrt_executor::scheduler::Flavor::MultiThread);
     cfg.worker_threads = 1;
     cfg.max_blocking_threads = 3;
     cfg.blocking_keep_alive = Duration::from_millis(50);
@@ -245,13 +261,23 @@ fn blocking_pool_runs_jobs_and_reports_threads() {
     // Idle threads exit after the keep-alive.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while rt.handle().metrics().blocking_threads > 0 {
-        assert!(std::time::Instant::now() < deadline, "blocking threads never shrank");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "blocking threads never shrank"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     // A panicking blocking job is a JoinError, not a dead pool.
-    let e = rt.block_on(async { task::spawn_blocking(|| panic!("bad job")).await.unwrap_err() });
+    let e = rt.block_on(async {
+        task::spawn_blocking(|| panic!("bad job"))
+            .await
+            .unwrap_err()
+    });
     assert!(e.is_panic());
-    assert_eq!(rt.block_on(async { task::spawn_blocking(|| 1).await.unwrap() }), 1);
+    assert_eq!(
+        rt.block_on(async { task::spawn_blocking(|| 1).await.unwrap() }),
+        1
+    );
 }
 
 #[test]
@@ -322,7 +348,11 @@ fn budget_does_not_leak_from_one_runtime_to_the_next_on_a_thread() {
             AlwaysReady.await;
         }
     });
-    assert_eq!(myrt_executor::coop::remaining(), None, "no budget outside a poll");
+    assert_eq!(
+        myrt_executor::coop::remaining(),
+        None,
+        "no budget outside a poll"
+    );
     let mt = Scheduler::multi_thread(2).unwrap();
     let v = mt.block_on(async {
         let hs: Vec<_> = (0..500).map(|i| task::spawn(async move { i })).collect();

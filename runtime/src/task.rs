@@ -10,5 +10,6 @@
 //! | `task.cancel()` | [`JoinHandle::abort`] |
 
 pub use myrt_executor::task::{
-    all, current, spawn, spawn_blocking, yield_now, Builder, Id, JoinError, JoinHandle, TaskInfo, TaskState,
+    all, current, spawn, spawn_blocking, yield_now, Builder, Id, JoinError, JoinHandle, TaskInfo,
+    TaskState,
 };

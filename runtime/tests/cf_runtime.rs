@@ -31,7 +31,10 @@ impl Gate {
 #[test]
 fn a_thousand_tasks_await_pool_futures_without_blocking_the_worker() {
     // One worker: if awaiting a pool future blocked it, nothing else could run.
-    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let pool = Arc::new(ThreadPoolExecutor::builder().max_workers(4).build());
     let gate = Arc::new(Gate::default());
     let finished = Arc::new(AtomicUsize::new(0));
@@ -70,7 +73,10 @@ fn a_thousand_tasks_await_pool_futures_without_blocking_the_worker() {
 
 #[test]
 fn as_completed_from_a_task_yields_in_completion_order() {
-    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let pool = ThreadPoolExecutor::builder().max_workers(3).build();
     let gates: Vec<Arc<Gate>> = (0..3).map(|_| Arc::new(Gate::default())).collect();
     let futs: Vec<_> = (0..3)

@@ -28,7 +28,9 @@ fn builder_hooks_names_and_worker_count() {
         .thread_name("pool")
         .on_thread_start(move || {
             s.fetch_add(1, Ordering::SeqCst);
-            n.lock().unwrap().push(std::thread::current().name().unwrap_or("").to_string());
+            n.lock()
+                .unwrap()
+                .push(std::thread::current().name().unwrap_or("").to_string());
         })
         .on_thread_stop(move || {
             t.fetch_add(1, Ordering::SeqCst);
@@ -36,7 +38,11 @@ fn builder_hooks_names_and_worker_count() {
         .build()
         .unwrap();
     assert_eq!(rt.handle().metrics().workers, 3);
-    let name = rt.block_on(async { myrt::spawn(async { std::thread::current().name().map(str::to_owned) }).await.unwrap() });
+    let name = rt.block_on(async {
+        myrt::spawn(async { std::thread::current().name().map(str::to_owned) })
+            .await
+            .unwrap()
+    });
     assert_eq!(name.as_deref(), Some("pool"));
     drop(rt);
     assert_eq!(started.load(Ordering::SeqCst), 3);
@@ -46,17 +52,30 @@ fn builder_hooks_names_and_worker_count() {
 
 #[test]
 fn zero_workers_or_blocking_threads_is_an_error() {
-    let e = Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
+    let e = Builder::new_multi_thread()
+        .worker_threads(0)
+        .build()
+        .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
-    let e = Builder::new_current_thread().max_blocking_threads(0).build().unwrap_err();
+    let e = Builder::new_current_thread()
+        .max_blocking_threads(0)
+        .build()
+        .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
 }
 
 #[test]
 fn handle_current_inside_tasks_and_enter_from_threads() {
-    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     assert!(Handle::try_current().is_err());
-    let w = rt.block_on(async { myrt::spawn(async { Handle::current().metrics().workers }).await.unwrap() });
+    let w = rt.block_on(async {
+        myrt::spawn(async { Handle::current().metrics().workers })
+            .await
+            .unwrap()
+    });
     assert_eq!(w, 2);
     // A plain thread can enter the runtime and spawn.
     let h = rt.handle().clone();
@@ -71,7 +90,10 @@ fn handle_current_inside_tasks_and_enter_from_threads() {
 
 #[test]
 fn shutdown_timeout_returns_on_time_with_a_stuck_blocking_job() {
-    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let started = Arc::new(AtomicUsize::new(0));
     let s = started.clone();
@@ -86,7 +108,10 @@ fn shutdown_timeout_returns_on_time_with_a_stuck_blocking_job() {
     let t = Instant::now();
     rt.shutdown_timeout(Duration::from_millis(100));
     let took = t.elapsed();
-    assert!(took >= Duration::from_millis(100), "waited for the job: {took:?}");
+    assert!(
+        took >= Duration::from_millis(100),
+        "waited for the job: {took:?}"
+    );
     assert!(took < Duration::from_secs(5), "returned on time: {took:?}");
     drop(tx);
 }
@@ -95,7 +120,11 @@ fn shutdown_timeout_returns_on_time_with_a_stuck_blocking_job() {
 fn current_thread_runtime_runs_tasks_inside_block_on() {
     let rt = Builder::new_current_thread().build().unwrap();
     let main_thread = std::thread::current().id();
-    let same = rt.block_on(async move { myrt::spawn(async move { std::thread::current().id() == main_thread }).await.unwrap() });
+    let same = rt.block_on(async move {
+        myrt::spawn(async move { std::thread::current().id() == main_thread })
+            .await
+            .unwrap()
+    });
     assert!(same);
 }
 
@@ -110,13 +139,18 @@ fn try_block_on_inside_runtime_is_an_error() {
 #[test]
 fn submit_bridges_a_task_to_plain_threads_and_tasks() {
     use myrt::executor::FutureError;
-    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     // A plain thread blocks on an async task's result.
     let fut = rt.handle().submit(async {
         myrt::task::yield_now().await;
         "from a task"
     });
-    let got = std::thread::spawn(move || fut.result().unwrap()).join().unwrap();
+    let got = std::thread::spawn(move || fut.result().unwrap())
+        .join()
+        .unwrap();
     assert_eq!(got, "from a task");
     // A panic is reported with its payload.
     let fut = rt.handle().submit(async { panic!("bridged boom") });
@@ -136,7 +170,10 @@ fn submit_bridges_a_task_to_plain_threads_and_tasks() {
         std::future::pending::<()>().await
     });
     std::thread::sleep(Duration::from_millis(20));
-    assert!(fut.cancel(), "a submitted task can be cancelled while it runs");
+    assert!(
+        fut.cancel(),
+        "a submitted task can be cancelled while it runs"
+    );
     assert!(matches!(fut.result(), Err(FutureError::Cancelled)));
     let deadline = Instant::now() + Duration::from_secs(10);
     while dropped.load(Ordering::SeqCst) == 0 {
@@ -152,11 +189,17 @@ fn submit_bridges_a_task_to_plain_threads_and_tasks() {
 #[test]
 fn handle_is_an_executor_over_the_blocking_pool() {
     use myrt::executor::Executor;
-    let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let h = rt.handle().clone();
     // Generic code over any executor takes the runtime's handle.
     fn sum_of_squares<E: Executor>(e: &E) -> u64 {
-        e.map(|x: u64| x * x, 1..=5, None).unwrap().map(Result::unwrap).sum()
+        e.map(|x: u64| x * x, 1..=5, None)
+            .unwrap()
+            .map(Result::unwrap)
+            .sum()
     }
     assert_eq!(sum_of_squares(&h), 55);
     // `Handle::submit` is the async bridge, so name the trait for closures.

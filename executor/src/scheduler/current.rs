@@ -67,7 +67,9 @@ impl Schedule for Arc<Shared> {
             return;
         }
         let task = CORE.with(|c| {
-            let Ok(mut c) = c.try_borrow_mut() else { return Some(task) };
+            let Ok(mut c) = c.try_borrow_mut() else {
+                return Some(task);
+            };
             match c.as_mut() {
                 Some((shared, core)) if Arc::ptr_eq(shared, self) => {
                     core.local.push_back(task);
@@ -87,7 +89,11 @@ impl Schedule for Arc<Shared> {
     }
 }
 
-pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+pub(crate) fn spawn<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Box<str>>,
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -174,7 +180,13 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         if main.woken.load(Acquire) {
             continue;
         }
-        let idle = ran < EVENT_INTERVAL && CORE.with(|c| c.borrow().as_ref().is_some_and(|(_, core)| core.local.is_empty())) && shared.inject.is_empty();
+        let idle = ran < EVENT_INTERVAL
+            && CORE.with(|c| {
+                c.borrow()
+                    .as_ref()
+                    .is_some_and(|(_, core)| core.local.is_empty())
+            })
+            && shared.inject.is_empty();
         if idle {
             shared.common.park.park(None);
         } else {

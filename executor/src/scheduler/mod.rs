@@ -152,7 +152,6 @@ pub struct Handle {
 }
 
 impl Handle {
-
     /// The handle of the runtime this thread is in.
     ///
     /// # Panics
@@ -168,7 +167,9 @@ impl Handle {
 
     /// The handle of the runtime this thread is in, or an error outside one.
     pub fn try_current() -> Result<Handle, NoRuntime> {
-        CONTEXT.with(|c| c.handle.borrow().clone()).ok_or(NoRuntime(()))
+        CONTEXT
+            .with(|c| c.handle.borrow().clone())
+            .ok_or(NoRuntime(()))
     }
 
     /// The error [`try_current`](Self::try_current) gives outside a runtime.
@@ -415,7 +416,10 @@ impl Scheduler {
             ));
         }
         if config.max_blocking_threads == 0 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "max_blocking_threads must be at least 1"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "max_blocking_threads must be at least 1",
+            ));
         }
         let hooks = Arc::new(Hooks {
             thread_name: config.thread_name.clone(),
@@ -430,7 +434,11 @@ impl Scheduler {
         };
         let common = Common {
             registry: Registry::new(workers),
-            blocking: BlockingPool::new(config.max_blocking_threads, config.blocking_keep_alive, hooks.clone()),
+            blocking: BlockingPool::new(
+                config.max_blocking_threads,
+                config.blocking_keep_alive,
+                hooks.clone(),
+            ),
             hooks: hooks.clone(),
             park: config.park.clone(),
             workers,
@@ -444,7 +452,9 @@ impl Scheduler {
             Flavor::MultiThread => {
                 let s = multi::Shared::new(common, workers);
                 let _ = hooks.handle.set(Kind::Multi(Arc::downgrade(&s)));
-                let handle = Handle { kind: Strong::Multi(s.clone()) };
+                let handle = Handle {
+                    kind: Strong::Multi(s.clone()),
+                };
                 let threads = match multi::start(&s, &handle) {
                     Ok(t) => t,
                     Err(e) => {
@@ -455,8 +465,14 @@ impl Scheduler {
                 (Strong::Multi(s), threads)
             }
         };
-        let handle = Handle { kind: strong.clone() };
-        Ok(Scheduler { handle, strong, threads })
+        let handle = Handle {
+            kind: strong.clone(),
+        };
+        Ok(Scheduler {
+            handle,
+            strong,
+            threads,
+        })
     }
 
     /// A current-thread scheduler with default settings (handy in tests).
@@ -551,6 +567,8 @@ impl Drop for Scheduler {
 
 impl fmt::Debug for Scheduler {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scheduler").field("workers", &self.strong.common().workers).finish()
+        f.debug_struct("Scheduler")
+            .field("workers", &self.strong.common().workers)
+            .finish()
     }
 }

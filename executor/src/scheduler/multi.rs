@@ -140,8 +140,12 @@ impl Schedule for Arc<Shared> {
             return;
         }
         let task = WORKER.with(|w| {
-            let Ok(mut w) = w.try_borrow_mut() else { return Some(task) };
-            let Some((shared, Some(core))) = w.as_mut() else { return Some(task) };
+            let Ok(mut w) = w.try_borrow_mut() else {
+                return Some(task);
+            };
+            let Some((shared, Some(core))) = w.as_mut() else {
+                return Some(task);
+            };
             if !Arc::ptr_eq(shared, self) {
                 return Some(task);
             }
@@ -169,7 +173,11 @@ impl Schedule for Arc<Shared> {
     }
 }
 
-pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F, name: Option<Box<str>>) -> JoinHandle<F::Output>
+pub(crate) fn spawn<F>(
+    shared: &Arc<Shared>,
+    future: F,
+    name: Option<Box<str>>,
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -186,20 +194,27 @@ where
     handle
 }
 
-pub(crate) fn start(shared: &Arc<Shared>, handle: &Handle) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
+pub(crate) fn start(
+    shared: &Arc<Shared>,
+    handle: &Handle,
+) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
     let mut threads = Vec::with_capacity(shared.remotes.len());
     for index in 0..shared.remotes.len() {
         let shared = shared.clone();
         let handle = handle.clone();
         let name = (shared.common.hooks.thread_name)();
-        let t = std::thread::Builder::new().name(name).spawn(move || run(shared, handle, index))?;
+        let t = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || run(shared, handle, index))?;
         threads.push(t);
     }
     Ok(threads)
 }
 
 fn run(shared: Arc<Shared>, handle: Handle, index: usize) {
-    let core = lock(&shared.cores)[index].take().expect("each core is taken once");
+    let core = lock(&shared.cores)[index]
+        .take()
+        .expect("each core is taken once");
     let hooks = shared.common.hooks.clone();
     let _ctx = handle.enter_inner(true);
     drop(handle);
@@ -220,7 +235,10 @@ fn run(shared: Arc<Shared>, handle: Handle, index: usize) {
 fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> R {
     WORKER.with(|w| {
         let mut w = w.borrow_mut();
-        let core = w.as_mut().and_then(|(_, c)| c.as_deref_mut()).expect("worker core present");
+        let core = w
+            .as_mut()
+            .and_then(|(_, c)| c.as_deref_mut())
+            .expect("worker core present");
         f(core)
     })
 }
@@ -314,7 +332,10 @@ fn steal(shared: &Arc<Shared>) -> Option<Notified> {
 
 fn poll_driver_now(shared: &Shared) {
     let d = &shared.driver;
-    if d.taken.compare_exchange(false, true, Acquire, Relaxed).is_ok() {
+    if d.taken
+        .compare_exchange(false, true, Acquire, Relaxed)
+        .is_ok()
+    {
         d.park.park(Some(std::time::Duration::ZERO));
         d.taken.store(false, Release);
     }
@@ -482,11 +503,23 @@ impl Parker {
 
     /// Sleeps until `unpark` (a wake-up sent before this call counts).
     pub(crate) fn park(&self, driver: &DriverSlot) {
-        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
             return;
         }
-        if driver.taken.compare_exchange(false, true, Acquire, Relaxed).is_ok() {
-            if self.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst).is_ok() {
+        if driver
+            .taken
+            .compare_exchange(false, true, Acquire, Relaxed)
+            .is_ok()
+        {
+            if self
+                .state
+                .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+                .is_ok()
+            {
                 driver.park.park(None);
             }
             self.state.store(EMPTY, SeqCst);
@@ -494,7 +527,11 @@ impl Parker {
             return;
         }
         let mut g = lock(&self.mutex);
-        if self.state.compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst).is_err() {
+        if self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+            .is_err()
+        {
             self.state.store(EMPTY, SeqCst);
             return;
         }
@@ -503,7 +540,11 @@ impl Parker {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
-            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
                 return;
             }
         }
@@ -524,6 +565,8 @@ impl Parker {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("multi::Shared").field("workers", &self.remotes.len()).finish()
+        f.debug_struct("multi::Shared")
+            .field("workers", &self.remotes.len())
+            .finish()
     }
 }

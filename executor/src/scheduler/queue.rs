@@ -85,11 +85,12 @@ impl Inject {
     pub(crate) fn is_empty(&self) -> bool {
         self.len.load(Acquire) == 0
     }
-
 }
 
 pub(crate) fn local() -> (Local, Steal) {
-    let buf = (0..CAP).map(|_| UnsafeCell::new(MaybeUninit::uninit())).collect();
+    let buf = (0..CAP)
+        .map(|_| UnsafeCell::new(MaybeUninit::uninit()))
+        .collect();
     let inner = std::sync::Arc::new(Inner {
         head: AtomicU64::new(0),
         tail: AtomicU32::new(0),
@@ -134,12 +135,23 @@ impl Local {
     }
 
     /// Moves the older half of a full queue and `task` to the injector.
-    fn overflow(&self, head: u32, tail: u32, task: Notified, inject: &Inject) -> Result<(), Notified> {
+    fn overflow(
+        &self,
+        head: u32,
+        tail: u32,
+        task: Notified,
+        inject: &Inject,
+    ) -> Result<(), Notified> {
         let n = (CAP / 2) as u32;
         debug_assert_eq!(tail.wrapping_sub(head) as usize, CAP);
         let prev = pack(head, head);
         let next = pack(head.wrapping_add(n), head.wrapping_add(n));
-        if self.0.head.compare_exchange(prev, next, Release, Relaxed).is_err() {
+        if self
+            .0
+            .head
+            .compare_exchange(prev, next, Release, Relaxed)
+            .is_err()
+        {
             // A stealer took some: there is room now.
             return Err(task);
         }
@@ -235,7 +247,11 @@ impl Steal {
         let mut head = self.0.head.load(Acquire);
         loop {
             let (_, real) = unpack(head);
-            match self.0.head.compare_exchange(head, pack(real, real), AcqRel, Acquire) {
+            match self
+                .0
+                .head
+                .compare_exchange(head, pack(real, real), AcqRel, Acquire)
+            {
                 Ok(_) => break,
                 Err(actual) => head = actual,
             }

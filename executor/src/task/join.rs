@@ -44,7 +44,10 @@ impl<T> JoinHandle<T> {
     /// `raw` must be a task whose output type is `T` (only `task::new_task`
     /// builds handles, from the future's own `Output`).
     pub(crate) fn new(raw: RawTask) -> Self {
-        JoinHandle { raw, _p: PhantomData }
+        JoinHandle {
+            raw,
+            _p: PhantomData,
+        }
     }
 
     /// Aborts the task.
@@ -80,7 +83,10 @@ impl<T> Future for JoinHandle<T> {
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         // SAFETY: `out` has the task's output type (see `JoinHandle::new`) and
         // we are the task's one `JoinHandle`.
-        unsafe { self.raw.try_read_output(&mut out as *mut _ as *mut (), cx.waker()) };
+        unsafe {
+            self.raw
+                .try_read_output(&mut out as *mut _ as *mut (), cx.waker())
+        };
         out
     }
 }
@@ -93,7 +99,9 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id()).finish()
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }
 
@@ -110,7 +118,10 @@ enum Repr {
 
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> Self {
-        JoinError { id, repr: Repr::Cancelled }
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
     }
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> Self {
@@ -155,7 +166,9 @@ impl JoinError {
     }
 
     fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(p) = &self.repr else { return None };
+        let Repr::Panic(p) = &self.repr else {
+            return None;
+        };
         let p = p.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = p.downcast_ref::<&str>() {
             Some((*s).to_string())
@@ -181,7 +194,12 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
-            Repr::Panic(_) => write!(f, "JoinError::Panic({:?}, {:?})", self.id, self.panic_message()),
+            Repr::Panic(_) => write!(
+                f,
+                "JoinError::Panic({:?}, {:?})",
+                self.id,
+                self.panic_message()
+            ),
         }
     }
 }

@@ -195,7 +195,11 @@ fn join_handle_drop_races_completion() {
         drop(s.handle);
         t.join().unwrap();
         s.queue.run_all();
-        assert_eq!(s.drops.load(SeqCst), 11, "future and output each dropped once");
+        assert_eq!(
+            s.drops.load(SeqCst),
+            11,
+            "future and output each dropped once"
+        );
     });
 }
 
@@ -224,7 +228,10 @@ fn join_waker_is_woken_on_completion() {
         match first {
             Poll::Ready(r) => drop(r.ok()),
             Poll::Pending => {
-                assert!(woken.load(std::sync::atomic::Ordering::SeqCst), "join waker lost");
+                assert!(
+                    woken.load(std::sync::atomic::Ordering::SeqCst),
+                    "join waker lost"
+                );
                 match poll_join(&mut h) {
                     Poll::Ready(Ok(out)) => drop(out),
                     _ => panic!("woken but not ready"),

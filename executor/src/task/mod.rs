@@ -51,7 +51,12 @@ impl fmt::Debug for Id {
 
 /// Allocates a task and its handle. The `Notified` must be scheduled (or
 /// dropped after cancelling, if the scheduler is shut down).
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Box<str>>, registered: bool) -> (Notified, JoinHandle<F::Output>)
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    name: Option<Box<str>>,
+    registered: bool,
+) -> (Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,

@@ -14,7 +14,9 @@ use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use super::state::{Snapshot, State, ToIdle, ToRunning, WakeAction, COMPLETE, JOIN_INTEREST, JOIN_WAKER};
+use super::state::{
+    Snapshot, State, ToIdle, ToRunning, WakeAction, COMPLETE, JOIN_INTEREST, JOIN_WAKER,
+};
 use super::{Id, JoinError};
 use crate::loom::{AtomicUsize, UnsafeCell};
 
@@ -138,7 +140,13 @@ impl std::fmt::Debug for Notified {
 
 /// Allocates a task. The state starts with `refs` references: the returned
 /// `Notified`, the `JoinHandle` and, when `registered`, the registry's.
-pub(crate) fn allocate<F, S>(future: F, scheduler: S, id: Id, name: Option<Box<str>>, registered: bool) -> (Notified, RawTask)
+pub(crate) fn allocate<F, S>(
+    future: F,
+    scheduler: S,
+    id: Id,
+    name: Option<Box<str>>,
+    registered: bool,
+) -> (Notified, RawTask)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -245,7 +253,9 @@ where
     // A waker that borrows the poller's reference instead of taking one.
     // SAFETY: the vtable's functions accept this header pointer, and the
     // reference we hold outlives the `ManuallyDrop` waker.
-    let waker = ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(ptr.as_ptr() as *const (), &WAKER_VTABLE)) });
+    let waker = ManuallyDrop::new(unsafe {
+        Waker::from_raw(RawWaker::new(ptr.as_ptr() as *const (), &WAKER_VTABLE))
+    });
     let mut cx = Context::from_waker(&waker);
     let prev = CURRENT.with(|c| c.replace(Some(RawTask(ptr))));
     let res = catch_unwind(AssertUnwindSafe(|| {
@@ -289,7 +299,9 @@ where
 fn set_stage<F: Future, S>(cell: &Cell<F, S>, new: Stage<F>) -> Option<Box<dyn Any + Send>> {
     // SAFETY: callers own the stage (they hold `RUNNING`, or the task is
     // `COMPLETE` and they are the `JoinHandle`).
-    let old = cell.stage.with_mut(|s| unsafe { std::ptr::replace(s, new) });
+    let old = cell
+        .stage
+        .with_mut(|s| unsafe { std::ptr::replace(s, new) });
     catch_unwind(AssertUnwindSafe(move || drop(old))).err()
 }
 
@@ -370,7 +382,9 @@ unsafe fn try_read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), wake
         return;
     }
     // SAFETY: `COMPLETE` is set and we are the `JoinHandle`: the stage is ours.
-    let stage = cell.stage.with_mut(|s| unsafe { std::ptr::replace(s, Stage::Consumed) });
+    let stage = cell
+        .stage
+        .with_mut(|s| unsafe { std::ptr::replace(s, Stage::Consumed) });
     let out = match stage {
         Stage::Finished(out) => out,
         _ => panic!("JoinHandle polled after it returned Ready"),
@@ -387,7 +401,9 @@ fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
     }
     if snap.has(JOIN_WAKER) {
         // SAFETY: `JOIN_WAKER` is set, so the completer only reads the slot.
-        let same = cell.join_waker.with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        let same = cell
+            .join_waker
+            .with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
         if same {
             return false;
         }
@@ -397,7 +413,8 @@ fn can_read_output<F: Future, S>(cell: &Cell<F, S>, waker: &Waker) -> bool {
     }
     // `JOIN_WAKER` is clear and the task is not complete: the slot is ours.
     // SAFETY: as just said.
-    cell.join_waker.with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    cell.join_waker
+        .with_mut(|w| unsafe { *w = Some(waker.clone()) });
     state.set_join_waker().is_err()
 }
 
@@ -420,7 +437,8 @@ unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     RawTask(ptr).drop_ref();
 }
 
-static WAKER_VTABLE: RawWakerVTable = RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
+static WAKER_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
 
 fn header<'a>(data: *const ()) -> &'a Header {
     // SAFETY: wakers are only built over live task headers and each holds
@@ -466,4 +484,3 @@ unsafe fn waker_drop(data: *const ()) {
 pub(crate) fn flags(raw: RawTask) -> usize {
     raw.header().state.flags()
 }
-

@@ -82,7 +82,9 @@ impl State {
     /// New task: notified (its first `Notified` is about to be queued), with
     /// a `JoinHandle` and `refs` references.
     pub(crate) fn new(refs: usize) -> State {
-        State(AtomicUsize::new(NOTIFIED | JOIN_INTEREST | (refs * REF_ONE)))
+        State(AtomicUsize::new(
+            NOTIFIED | JOIN_INTEREST | (refs * REF_ONE),
+        ))
     }
 
     pub(crate) fn load(&self) -> Snapshot {

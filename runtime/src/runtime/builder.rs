@@ -122,6 +122,8 @@ impl Builder {
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder").field("config", &self.config).finish()
+        f.debug_struct("Builder")
+            .field("config", &self.config)
+            .finish()
     }
 }

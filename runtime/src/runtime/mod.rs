@@ -124,7 +124,9 @@ impl Drop for Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("metrics", &self.handle.metrics()).finish()
+        f.debug_struct("Runtime")
+            .field("metrics", &self.handle.metrics())
+            .finish()
     }
 }
 
