@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every criterion bench of myrt-benches (myrt and tokio side by side in
+# each), then benches/http.sh (wrk against http_hello and its tokio twin),
+# and regenerates docs/benchmarks.md + docs/benchmarks.svg from the results
+# with benches/report.py. About 10 minutes on 2 cores, builds included.
+#
+#   benches/run.sh                 # everything
+#   benches/run.sh tcp_echo        # only benches matching a criterion filter
+#   NO_HTTP=1 benches/run.sh       # skip the wrk comparison
+#   BENCH_WARMUP=2 BENCH_MEASURE=5 benches/run.sh   # longer, steadier runs
+#
+# Only results produced by this run go into the report (older criterion
+# output in the target directory is ignored), so a filtered run gives a
+# partial report. Run it on a quiet machine: every figure is wall time.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target-bench}"
+WARMUP="${BENCH_WARMUP:-1}"
+MEASURE="${BENCH_MEASURE:-3}"
+mkdir -p "$CARGO_TARGET_DIR"
+LOG="$CARGO_TARGET_DIR/bench-run.log"
+# One second of slack: report.py compares file times with this.
+SINCE=$(($(date +%s) - 1))
+
+echo "== load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (figures are wall time; keep the machine quiet)"
+echo "== building the benches"
+cargo bench -q -p myrt-benches --bench '*' --no-run
+
+echo "== criterion: warm-up ${WARMUP}s, measurement ${MEASURE}s per benchmark (log: $LOG)"
+# --bench '*': every [[bench]] target, and not the lib's test harness (it
+# would reject criterion's options).
+set +e
+cargo bench -q -p myrt-benches --bench '*' -- \
+    --warm-up-time "$WARMUP" --measurement-time "$MEASURE" "$@" 2>&1 | tee "$LOG" |
+    grep -E --line-buffered '^[a-z].*(time:|thrpt:)|^ +(time|thrpt):|^[a-z][a-z0-9_/.-]*$'
+status=("${PIPESTATUS[@]}")
+set -e
+if [[ "${status[0]}" -ne 0 ]]; then
+    echo "cargo bench failed (exit ${status[0]}), see $LOG" >&2
+    exit 1
+fi
+
+HTTP_JSON=()
+if [[ -z "${NO_HTTP:-}" ]]; then
+    echo "== http"
+    "$ROOT/benches/http.sh"
+    HTTP_JSON=(--http "$CARGO_TARGET_DIR/bench-http.json")
+fi
+
+echo "== report"
+python3 "$ROOT/benches/report.py" --criterion "$CARGO_TARGET_DIR/criterion" \
+    --since "$SINCE" "${HTTP_JSON[@]}" \
+    --doc "$ROOT/docs/benchmarks.md" --svg "$ROOT/docs/benchmarks.svg"
