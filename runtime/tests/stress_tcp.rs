@@ -25,7 +25,7 @@ fn raise_fd_limit() -> u64 {
         // SAFETY: as for the first call.
         unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 #[test]
