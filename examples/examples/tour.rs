@@ -4,7 +4,13 @@
 //!
 //! Run it with `cargo run --release --example tour`.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use myrt::executor::{Executor, ThreadPoolExecutor};
+use myrt::io::{AsyncReadExt, AsyncWriteExt};
+use myrt::net::{TcpListener, TcpStream};
+use myrt::sync::Queue;
 
 #[myrt::main(worker_threads = 2)]
 async fn main() {
@@ -39,7 +45,7 @@ async fn main() {
         .name("napper")
         .spawn(std::future::pending::<()>())
         .expect("inside a runtime");
-    myrt::task::yield_now().await;
+    myrt::time::sleep(Duration::from_millis(10)).await;
     for t in myrt::task::all() {
         println!("  live task {} name={:?} state={:?}", t.id, t.name, t.state);
     }
@@ -61,6 +67,67 @@ async fn main() {
     .await
     .unwrap();
     println!("20! computed on the blocking pool = {digest}");
+
+    // 7. A TCP round trip through the reactor.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let server = myrt::spawn(async move {
+        let (mut conn, peer) = listener.accept().await.expect("accept");
+        let mut buf = [0u8; 5];
+        conn.read_exact(&mut buf).await.expect("read");
+        conn.write_all(&buf.to_ascii_uppercase())
+            .await
+            .expect("write");
+        peer
+    });
+    let mut client = TcpStream::connect(addr).await.expect("connect");
+    client.write_all(b"hello").await.unwrap();
+    let mut reply = [0u8; 5];
+    client.read_exact(&mut reply).await.unwrap();
+    let peer = server.await.unwrap();
+    println!(
+        "TCP echo via {addr}: sent \"hello\", got {:?} (server saw {peer})",
+        std::str::from_utf8(&reply).unwrap()
+    );
+
+    // 8. Timers: timeout() is asyncio.wait_for.
+    let slow = myrt::time::timeout(
+        Duration::from_millis(20),
+        myrt::time::sleep(Duration::from_secs(5)),
+    )
+    .await;
+    println!(
+        "timeout(20ms, sleep(5s)) -> {}",
+        if slow.is_err() {
+            "Elapsed"
+        } else {
+            "finished?"
+        }
+    );
+
+    // 9. A Queue shared by a plain thread (producer) and a task (consumer).
+    let queue: Arc<Queue<u32>> = Arc::new(Queue::new(4));
+    let q = queue.clone();
+    let producer = std::thread::spawn(move || {
+        for i in 1..=10 {
+            q.put_blocking(i, None).expect("put");
+        }
+        q.shutdown(false); // consumers drain what is left, then stop
+    });
+    let mut got = 0;
+    while let Ok(item) = queue.get().await {
+        got += item;
+        queue.task_done().unwrap();
+    }
+    producer.join().unwrap();
+    println!("task consumed items from a thread, sum = {got}");
+
+    // 10. concurrent.futures: a thread-pool Future awaited by a task.
+    let pool = ThreadPoolExecutor::builder().max_workers(2).build();
+    let fut = pool
+        .submit(|| (1..=1_000_000u64).sum::<u64>())
+        .expect("pool running");
+    println!("thread pool computed {}", fut.await.unwrap());
 
     let m = myrt::runtime::Handle::current().metrics();
     println!(
