@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use super::queue::Inject;
 use super::Common;
 use crate::loom::{lock, AtomicBool, Mutex, Ordering::*};
-use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
+use crate::task::{Notified, RawTask, Schedule};
 
 /// Tasks polled between looks at the injector and the driver.
 const EVENT_INTERVAL: u32 = 61;
@@ -87,26 +87,6 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: RawTask) -> bool {
         self.common.registry.remove(task)
     }
-}
-
-pub(crate) fn spawn<F>(
-    shared: &Arc<Shared>,
-    future: F,
-    name: Option<Box<str>>,
-) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let (notified, handle) = task::new_task(future, shared.clone(), name, true);
-    if !shared.common.registry.insert(notified.raw()) {
-        notified.raw().cancel();
-        notified.raw().drop_ref();
-        drop(notified);
-        return handle;
-    }
-    shared.schedule(notified, true);
-    handle
 }
 
 struct MainWaker {

@@ -195,8 +195,8 @@ impl Handle {
         F::Output: Send + 'static,
     {
         match &self.kind {
-            Strong::Multi(s) => multi::spawn(s, future, name),
-            Strong::Current(s) => current::spawn(s, future, name),
+            Strong::Multi(s) => spawn_registered(s, &s.common.registry, future, name),
+            Strong::Current(s) => spawn_registered(s, &s.common.registry, future, name),
         }
     }
 
@@ -270,6 +270,31 @@ impl Handle {
             Strong::Multi(_) => park_thread_block_on(future),
         })
     }
+}
+
+/// Allocates a task owned by `sched`, lists it in `registry` and queues it.
+/// A closed registry (the runtime is shutting down) cancels it at once.
+fn spawn_registered<S, F>(
+    sched: &S,
+    registry: &Registry,
+    future: F,
+    name: Option<Box<str>>,
+) -> JoinHandle<F::Output>
+where
+    S: task::Schedule + Clone,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (notified, handle) = task::new_task(future, sched.clone(), name, true);
+    if !registry.insert(notified.raw()) {
+        notified.raw().cancel();
+        notified.raw().drop_ref(); // the reference meant for the registry
+        drop(notified);
+        return handle;
+    }
+    // A spawn is not a wake: it goes to the back of the queue, not the LIFO slot.
+    sched.schedule(notified, true);
+    handle
 }
 
 impl Strong {

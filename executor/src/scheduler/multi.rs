@@ -14,14 +14,13 @@
 //! the other.
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::io;
 use std::sync::Arc;
 
 use super::queue::{self, Inject, Local, Steal};
 use super::{Common, Handle};
 use crate::loom::{fence, lock, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::*};
-use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
+use crate::task::{Notified, RawTask, Schedule};
 
 /// Ticks between looks at the global queue (and the driver).
 const GLOBAL_INTERVAL: u32 = 61;
@@ -171,27 +170,6 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: RawTask) -> bool {
         self.common.registry.remove(task)
     }
-}
-
-pub(crate) fn spawn<F>(
-    shared: &Arc<Shared>,
-    future: F,
-    name: Option<Box<str>>,
-) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let (notified, handle) = task::new_task(future, shared.clone(), name, true);
-    if !shared.common.registry.insert(notified.raw()) {
-        notified.raw().cancel();
-        notified.raw().drop_ref(); // the registry's reference
-        drop(notified);
-        return handle;
-    }
-    // A spawn is not a wake: it goes to the back of the ring, not the LIFO slot.
-    shared.schedule(notified, true);
-    handle
 }
 
 pub(crate) fn start(
