@@ -64,3 +64,5 @@ pub mod io;
 pub mod net;
 pub mod time;
 // ---- end of reactor side ----
+pub mod process;
+pub mod signal;

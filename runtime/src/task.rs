@@ -13,3 +13,9 @@ pub use myrt_executor::task::{
     all, current, spawn, spawn_blocking, yield_now, Builder, Id, JoinError, JoinHandle, TaskInfo,
     TaskState,
 };
+
+mod group;
+mod join_set;
+
+pub use group::{GroupError, TaskFailure, TaskGroup};
+pub use join_set::JoinSet;
