@@ -354,3 +354,85 @@ pub(crate) fn no_runtime_error() -> io::Error {
         "no myrt runtime: I/O resources must be created from inside a runtime (myrt::run, Runtime::block_on or a spawned task)",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn ready(io: &ScheduledIo, dir: Direction) -> Option<ReadyEvent> {
+        io.ready_now(dir).map(|r| r.unwrap())
+    }
+
+    #[test]
+    fn a_clear_never_wipes_an_event_that_arrived_after_it_was_seen() {
+        let io = ScheduledIo::new(0);
+        let mut wake = Vec::new();
+        io.set_readiness(READABLE, &mut wake);
+        let seen = ready(&io, Direction::Read).expect("readable");
+        // A new event lands between the task's read attempt and its clear.
+        io.set_readiness(READABLE, &mut wake);
+        io.clear_readiness(seen);
+        assert!(
+            ready(&io, Direction::Read).is_some(),
+            "the newer event survives"
+        );
+        // Clearing with the current tick does clear.
+        let now = ready(&io, Direction::Read).unwrap();
+        io.clear_readiness(now);
+        assert!(ready(&io, Direction::Read).is_none());
+    }
+
+    #[test]
+    fn closed_bits_are_never_cleared() {
+        let io = ScheduledIo::new(0);
+        io.set_readiness(READABLE | READ_CLOSED, &mut Vec::new());
+        let seen = ready(&io, Direction::Read).unwrap();
+        io.clear_readiness(seen);
+        let after = ready(&io, Direction::Read).expect("a closed half stays ready");
+        assert_eq!(after.ready, READ_CLOSED);
+    }
+
+    #[test]
+    fn waiters_are_woken_by_their_direction_and_by_shutdown() {
+        let io = ScheduledIo::new(0);
+        let reader = Arc::new(Count(AtomicUsize::new(0)));
+        let writer = Arc::new(Count(AtomicUsize::new(0)));
+        let rw = Waker::from(reader.clone());
+        let ww = Waker::from(writer.clone());
+        assert!(io
+            .poll_ready(&mut Context::from_waker(&rw), Direction::Read)
+            .is_pending());
+        assert!(io
+            .poll_ready(&mut Context::from_waker(&ww), Direction::Write)
+            .is_pending());
+        let mut wake = Vec::new();
+        io.set_readiness(WRITABLE, &mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(writer.0.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            reader.0.load(Ordering::SeqCst),
+            0,
+            "a write event does not wake readers"
+        );
+        io.shutdown(&mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(
+            reader.0.load(Ordering::SeqCst),
+            1,
+            "shutdown wakes everyone"
+        );
+        match io.poll_ready(&mut Context::from_waker(&rw), Direction::Read) {
+            Poll::Ready(Err(e)) => assert!(e.to_string().contains("shut down")),
+            other => panic!("expected the shutdown error, got {other:?}"),
+        }
+    }
+}
