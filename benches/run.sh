@@ -34,7 +34,8 @@ echo "== criterion: warm-up ${WARMUP}s, measurement ${MEASURE}s per benchmark (l
 set +e
 cargo bench -q -p myrt-benches --bench '*' -- \
     --warm-up-time "$WARMUP" --measurement-time "$MEASURE" "$@" 2>&1 | tee "$LOG" |
-    grep -E --line-buffered '^[a-z].*(time:|thrpt:)|^ +(time|thrpt):|^[a-z][a-z0-9_/.-]*$'
+    grep -E --line-buffered '^[a-z].*(time:|thrpt:)|^ +(time|thrpt):|^[a-z][A-Za-z0-9_/.-]*$' |
+        grep -v --line-buffered '%'
 status=("${PIPESTATUS[@]}")
 set -e
 if [[ "${status[0]}" -ne 0 ]]; then

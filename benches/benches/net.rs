@@ -3,11 +3,13 @@
 //!
 //! - `tcp_echo`: 16 loopback connections, each doing 200 sequential 64-byte
 //!   round trips against an echo server on the same runtime (criterion's
-//!   throughput figure is round trips per second). `mio_ceiling` is the same
-//!   traffic with no runtime at all: one thread polls the 16 server sockets,
-//!   the bench thread polls the 16 client sockets, both on raw `mio::Poll`
-//!   (a short read ends a read loop: edge-triggered epoll reports the next
-//!   arrival, so the ceiling makes no read that would only say WouldBlock).
+//!   throughput figure is round trips per second). The `mio_ceiling_*` ids
+//!   are the same traffic with no runtime at all, on raw `mio::Poll`:
+//!   `2threads` has one thread poll the 16 server sockets and the bench
+//!   thread the 16 client sockets; `1thread` polls all 32 sockets on the
+//!   bench thread (no cross-thread wake-ups at all). A short read ends a
+//!   read loop: edge-triggered epoll reports the next arrival, so the
+//!   ceilings make no read that would only say WouldBlock.
 //! - `timers_10k`: 10,000 tasks each `sleep(1 ms)`, time until all are done.
 //! - `timeout_ready_1k`: 1,000 `timeout(1 s, ready(()))` awaited in one task.
 #![allow(missing_docs)] // criterion's macros generate undocumented public items
@@ -170,8 +172,14 @@ fn tcp_echo(c: &mut Criterion) {
     drop(rt);
 
     let mut client = mio_echo::Client::start();
-    g.bench_function(BenchmarkId::new("mio_ceiling", &param), |b| {
+    g.bench_function(BenchmarkId::new("mio_ceiling_2threads", &param), |b| {
         b.iter(|| client.round_trips())
+    });
+    drop(client);
+
+    let mut both = mio_echo::OneThread::start();
+    g.bench_function(BenchmarkId::new("mio_ceiling_1thread", &param), |b| {
+        b.iter(|| both.round_trips())
     });
     g.finish();
 }
@@ -425,6 +433,109 @@ mod mio_echo {
             self.conns.clear();
             if let Some(h) = self.server.take() {
                 let _ = h.join();
+            }
+        }
+    }
+
+    /// Both ends of every connection in one `Poll`, driven from the bench
+    /// thread: even tokens are clients, odd tokens their server ends.
+    pub(crate) struct OneThread {
+        poll: Poll,
+        events: Events,
+        clients: Vec<Conn>,
+        servers: Vec<Conn>,
+    }
+
+    impl OneThread {
+        pub(crate) fn start() -> OneThread {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let addr = listener.local_addr().expect("local_addr");
+            let poll = Poll::new().expect("poll");
+            let (mut clients, mut servers) = (Vec::new(), Vec::new());
+            for i in 0..CONNS {
+                let c = std::net::TcpStream::connect(addr).expect("connect");
+                let (s, _) = listener.accept().expect("accept");
+                for (sock, tok, list) in [(c, 2 * i, &mut clients), (s, 2 * i + 1, &mut servers)] {
+                    sock.set_nodelay(true).expect("nodelay");
+                    sock.set_nonblocking(true).expect("nonblocking");
+                    let mut sock = TcpStream::from_std(sock);
+                    poll.registry()
+                        .register(
+                            &mut sock,
+                            Token(tok),
+                            Interest::READABLE | Interest::WRITABLE,
+                        )
+                        .expect("register");
+                    list.push(Conn {
+                        sock,
+                        pending: Vec::new(),
+                    });
+                }
+            }
+            OneThread {
+                poll,
+                events: Events::with_capacity(256),
+                clients,
+                servers,
+            }
+        }
+
+        /// `ROUNDS` round trips on each connection, all at once.
+        pub(crate) fn round_trips(&mut self) {
+            let out = [7u8; MSG];
+            let mut left = [ROUNDS; CONNS];
+            let mut got = [0usize; CONNS];
+            let mut busy = CONNS;
+            for c in &mut self.clients {
+                c.pending.extend_from_slice(&out);
+                c.flush().expect("write");
+            }
+            let mut buf = [0u8; 4096];
+            while busy > 0 {
+                self.poll.poll(&mut self.events, None).expect("poll");
+                for ev in self.events.iter() {
+                    let (i, server) = (ev.token().0 / 2, ev.token().0 % 2 == 1);
+                    let c = if server {
+                        &mut self.servers[i]
+                    } else {
+                        &mut self.clients[i]
+                    };
+                    if ev.is_writable() {
+                        c.flush().expect("write");
+                    }
+                    if !ev.is_readable() {
+                        continue;
+                    }
+                    loop {
+                        let n = match c.sock.read(&mut buf) {
+                            Ok(0) => panic!("a connection closed"),
+                            Ok(n) => n,
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                            Err(e) => panic!("read: {e}"),
+                        };
+                        if server {
+                            c.pending.extend_from_slice(&buf[..n]);
+                            c.flush().expect("write");
+                        } else {
+                            got[i] += n;
+                            assert!(got[i] <= MSG, "echo sent more than was written");
+                            if got[i] == MSG {
+                                got[i] = 0;
+                                left[i] -= 1;
+                                if left[i] == 0 {
+                                    busy -= 1;
+                                } else {
+                                    c.pending.extend_from_slice(&out);
+                                    c.flush().expect("write");
+                                }
+                            }
+                        }
+                        if n < buf.len() {
+                            break; // drained
+                        }
+                    }
+                }
             }
         }
     }
