@@ -23,8 +23,9 @@ mkdir -p "$CARGO_TARGET_DIR"
 LOG="$CARGO_TARGET_DIR/bench-run.log"
 # One second of slack: report.py compares file times with this.
 SINCE=$(($(date +%s) - 1))
+LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== load before the run: $(cut -d' ' -f1-3 /proc/loadavg) (figures are wall time; keep the machine quiet)"
+echo "== load before the run: $LOAD (figures are wall time; keep the machine quiet)"
 echo "== building the benches"
 cargo bench -q -p myrt-benches --bench '*' --no-run
 
@@ -52,5 +53,5 @@ fi
 
 echo "== report"
 python3 "$ROOT/benches/report.py" --criterion "$CARGO_TARGET_DIR/criterion" \
-    --since "$SINCE" "${HTTP_JSON[@]}" \
+    --since "$SINCE" "${HTTP_JSON[@]}" --note "Load average before the run: $LOAD" \
     --doc "$ROOT/docs/benchmarks.md" --svg "$ROOT/docs/benchmarks.svg"
