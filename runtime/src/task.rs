@@ -8,6 +8,8 @@
 //! | `asyncio.current_task()` | [`current`] |
 //! | `asyncio.all_tasks()`, `threading.enumerate()` | [`all`] |
 //! | `task.cancel()` | [`JoinHandle::abort`] |
+//! | `asyncio.TaskGroup` | [`TaskGroup`] |
+//! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
 
 pub use myrt_executor::task::{
     all, current, spawn, spawn_blocking, yield_now, Builder, Id, JoinError, JoinHandle, TaskInfo,
