@@ -280,9 +280,14 @@ def svg_chart(bars, info):
         parts.append(
             f'<rect x="{bx:.1f}" y="{y + 3}" width="{bw:.1f}" height="{row_h - 6}" fill="{color}"/>'
         )
-        tx, anchor = (x + 4, "start") if ratio >= 1 else (x - 4, "end")
+        clamped = abs(math.log2(ratio)) >= span
+        if clamped:  # the bar fills its half: write the value inside it
+            tx, anchor, fill = (x - 4, "end", "white") if ratio > 1 else (x + 4, "start", "white")
+        else:
+            tx, anchor, fill = (x + 4, "start", "black") if ratio >= 1 else (x - 4, "end", "black")
         parts.append(
-            f'<text x="{tx:.1f}" y="{y + row_h / 2 + 4:.1f}" text-anchor="{anchor}">{ratio:.2f}</text>'
+            f'<text x="{tx:.1f}" y="{y + row_h / 2 + 4:.1f}" text-anchor="{anchor}" fill="{fill}">'
+            f"{ratio:.2f}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
