@@ -26,6 +26,8 @@ use crate::task::{Notified, RawTask, Schedule};
 const GLOBAL_INTERVAL: u32 = 61;
 /// Consecutive LIFO-slot polls before the slot's task goes to the ring.
 const LIFO_LIMIT: u32 = 3;
+/// Most tasks a worker moves from the injector to its ring at once.
+const INJECT_BATCH: usize = 32;
 
 pub(crate) struct Shared {
     pub(crate) common: Common,
@@ -107,6 +109,10 @@ impl Shared {
         if let Some(index) = self.idle.worker_to_notify() {
             self.remotes[index].parker.unpark(&self.driver);
         }
+    }
+
+    fn inject_len_hint(&self) -> usize {
+        self.inject.len()
     }
 
     fn has_work_somewhere(&self) -> bool {
@@ -250,7 +256,10 @@ fn worker_loop(shared: &Arc<Shared>) {
                         false
                     }
                 });
-                if was_last_searcher {
+                // The last searcher found work: if more is waiting, wake
+                // someone to look for it (not otherwise: a needless wake-up
+                // costs a context switch on every hand-off).
+                if was_last_searcher && shared.has_work_somewhere() {
                     shared.notify_parked();
                 }
                 crate::coop::budgeted(|| task.run());
@@ -279,7 +288,11 @@ fn next_task(shared: &Shared, core: &mut Core, global_first: bool) -> Option<Not
     if let Some(t) = core.local.pop() {
         return Some(t);
     }
-    shared.inject.pop()
+    // Take a fair share of the injector at once.
+    let share = shared.inject_len_hint() / shared.remotes.len() + 1;
+    shared
+        .inject
+        .pop_batch(&core.local, share.min(INJECT_BATCH))
 }
 
 fn steal(shared: &Arc<Shared>) -> Option<Notified> {

@@ -85,6 +85,28 @@ impl Inject {
     pub(crate) fn is_empty(&self) -> bool {
         self.len.load(Acquire) == 0
     }
+
+    /// Tasks queued (a hint: it may change at once).
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Acquire)
+    }
+
+    /// Pops one task to run and moves up to `batch - 1` more into `local`
+    /// (which must have that much room), under one lock: workers draining a
+    /// burst of outside spawns take the lock once per batch, not per task.
+    pub(crate) fn pop_batch(&self, local: &Local, batch: usize) -> Option<Notified> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut q = lock(&self.queue);
+        let first = q.pop_front()?;
+        let n = batch.saturating_sub(1).min(q.len()).min(local.free_slots());
+        for t in q.drain(..n) {
+            local.push_back_unchecked(t);
+        }
+        self.len.store(q.len(), Release);
+        Some(first)
+    }
 }
 
 pub(crate) fn local() -> (Local, Steal) {
@@ -100,6 +122,26 @@ pub(crate) fn local() -> (Local, Steal) {
 }
 
 impl Local {
+    /// Slots the owner can push to without overflowing.
+    pub(crate) fn free_slots(&self) -> usize {
+        let (steal, _) = unpack(self.0.head.load(Acquire));
+        CAP - self.0.tail.load(Relaxed).wrapping_sub(steal) as usize
+    }
+
+    /// Pushes a task the caller has made room for (see `free_slots`).
+    fn push_back_unchecked(&self, task: Notified) {
+        let tail = self.0.tail.load(Relaxed);
+        let (steal, _) = unpack(self.0.head.load(Acquire));
+        assert!(
+            (tail.wrapping_sub(steal) as usize) < CAP,
+            "push_back_unchecked on a full ring"
+        );
+        // SAFETY: the slot at `tail` is free (checked above: fewer than CAP
+        // tasks between `steal` and `tail`) and unpublished until the store.
+        self.0.buf[tail as usize & MASK].with_mut(|p| unsafe { (*p).write(task) });
+        self.0.tail.store(tail.wrapping_add(1), Release);
+    }
+
     /// True when the ring holds no task.
     pub(crate) fn is_empty(&self) -> bool {
         let (_, real) = unpack(self.0.head.load(Acquire));

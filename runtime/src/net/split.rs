@@ -303,9 +303,29 @@ macro_rules! stream_io_impls {
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Read;
                 let io = self.io.get_ref();
-                self.io
-                    .registration()
-                    .poll_io(cx, Direction::Read, || (&*io).read(&mut *buf))
+                let reg = self.io.registration();
+                let len = buf.len();
+                loop {
+                    let ev = match reg.poll_ready(cx, Direction::Read) {
+                        std::task::Poll::Ready(Ok(ev)) => ev,
+                        std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
+                        std::task::Poll::Pending => return std::task::Poll::Pending,
+                    };
+                    match (&*io).read(&mut *buf) {
+                        // A short read drained the socket: clear the readiness
+                        // now (epoll reports the next arrival as a new event,
+                        // and the tick check keeps one that already came),
+                        // saving a read that would only say EAGAIN.
+                        Ok(n) if n > 0 && n < len => {
+                            reg.clear_readiness(ev);
+                            return std::task::Poll::Ready(Ok(n));
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                            reg.clear_readiness(ev)
+                        }
+                        r => return std::task::Poll::Ready(r),
+                    }
+                }
             }
 
             pub(crate) fn poll_write_ref(
