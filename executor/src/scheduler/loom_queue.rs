@@ -108,3 +108,45 @@ fn overflow_while_stealing() {
         assert_eq!(runs.load(SeqCst), 5);
     });
 }
+
+#[test]
+fn batch_from_injector_races_steal() {
+    loom::model(|| {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let inject = Inject::new();
+        for _ in 0..3 {
+            inject.push(task(&runs));
+        }
+        let (owner, steal) = local();
+        owner.push_back(task(&runs), &inject);
+        let th = thread::spawn(move || {
+            let (mine, _s) = local();
+            let mut n = 0;
+            if let Some(t) = steal.steal_into(&mine) {
+                t.run();
+                n += 1;
+            }
+            while let Some(t) = mine.pop() {
+                t.run();
+                n += 1;
+            }
+            n
+        });
+        let mut n = 0;
+        if let Some(t) = inject.pop_batch(&owner, 3) {
+            t.run();
+            n += 1;
+        }
+        while let Some(t) = owner.pop() {
+            t.run();
+            n += 1;
+        }
+        n += th.join().unwrap();
+        while let Some(t) = inject.pop() {
+            t.run();
+            n += 1;
+        }
+        assert_eq!(n, 4);
+        assert_eq!(runs.load(SeqCst), 4);
+    });
+}
