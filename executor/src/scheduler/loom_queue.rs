@@ -37,6 +37,31 @@ fn task(runs: &Arc<AtomicUsize>) -> Notified {
     n
 }
 
+/// A stealer's side: steals into its own ring and runs what it got.
+fn steal_and_run(steal: &super::queue::Steal) -> usize {
+    let (mine, _s) = local();
+    let mut n = 0;
+    if let Some(t) = steal.steal_into(&mine) {
+        t.run();
+        n += 1;
+    }
+    while let Some(t) = mine.pop() {
+        t.run();
+        n += 1;
+    }
+    n
+}
+
+/// Runs everything the owner can pop.
+fn drain(owner: &super::queue::Local) -> usize {
+    let mut n = 0;
+    while let Some(t) = owner.pop() {
+        t.run();
+        n += 1;
+    }
+    n
+}
+
 #[test]
 fn push_pop_race_steal() {
     loom::model(|| {
@@ -46,24 +71,8 @@ fn push_pop_race_steal() {
         for _ in 0..3 {
             owner.push_back(task(&runs), &inject);
         }
-        let th = thread::spawn(move || {
-            let (mine, _s) = local();
-            let mut n = 0;
-            if let Some(t) = steal.steal_into(&mine) {
-                t.run();
-                n += 1;
-            }
-            while let Some(t) = mine.pop() {
-                t.run();
-                n += 1;
-            }
-            n
-        });
-        let mut n = 0;
-        while let Some(t) = owner.pop() {
-            t.run();
-            n += 1;
-        }
+        let th = thread::spawn(move || steal_and_run(&steal));
+        let mut n = drain(&owner);
         n += th.join().unwrap();
         assert_eq!(n, 3);
         assert_eq!(runs.load(SeqCst), 3);
@@ -79,26 +88,10 @@ fn overflow_while_stealing() {
         for _ in 0..4 {
             owner.push_back(task(&runs), &inject);
         }
-        let th = thread::spawn(move || {
-            let (mine, _s) = local();
-            let mut n = 0;
-            if let Some(t) = steal.steal_into(&mine) {
-                t.run();
-                n += 1;
-            }
-            while let Some(t) = mine.pop() {
-                t.run();
-                n += 1;
-            }
-            n
-        });
+        let th = thread::spawn(move || steal_and_run(&steal));
         // The ring is full: this push overflows (or finds room a stealer made).
         owner.push_back(task(&runs), &inject);
-        let mut n = 0;
-        while let Some(t) = owner.pop() {
-            t.run();
-            n += 1;
-        }
+        let mut n = drain(&owner);
         n += th.join().unwrap();
         while let Some(t) = inject.pop() {
             t.run();
@@ -119,28 +112,13 @@ fn batch_from_injector_races_steal() {
         }
         let (owner, steal) = local();
         owner.push_back(task(&runs), &inject);
-        let th = thread::spawn(move || {
-            let (mine, _s) = local();
-            let mut n = 0;
-            if let Some(t) = steal.steal_into(&mine) {
-                t.run();
-                n += 1;
-            }
-            while let Some(t) = mine.pop() {
-                t.run();
-                n += 1;
-            }
-            n
-        });
+        let th = thread::spawn(move || steal_and_run(&steal));
         let mut n = 0;
         if let Some(t) = inject.pop_batch(&owner, 3) {
             t.run();
             n += 1;
         }
-        while let Some(t) = owner.pop() {
-            t.run();
-            n += 1;
-        }
+        n += drain(&owner);
         n += th.join().unwrap();
         while let Some(t) = inject.pop() {
             t.run();
