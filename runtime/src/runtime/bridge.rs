@@ -45,6 +45,46 @@ impl<T> Drop for CancelOnDrop<T> {
     }
 }
 
+/// Completes a bridged future with a value or a caught panic.
+fn finish<T>(promise: Promise<T>, out: std::thread::Result<T>) {
+    match out {
+        Ok(v) => {
+            let _ = promise.set_result(v);
+        }
+        Err(p) => {
+            promise.set_panic(p);
+        }
+    }
+}
+
+/// Makes cancelling a bridged future abort the task that produces it.
+struct AbortOnCancel(Arc<Mutex<Option<JoinHandle<()>>>>);
+
+impl AbortOnCancel {
+    /// Registers the cancel hook; the task is handed over by `arm`.
+    fn new<T>(promise: &Promise<T>) -> Self {
+        let slot: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::new(Mutex::new(None));
+        let hook_slot = slot.clone();
+        promise.on_cancel(move || abort_in(&hook_slot));
+        AbortOnCancel(slot)
+    }
+
+    /// Hands over the task; aborts it at once if the future was cancelled
+    /// before the hook could see it.
+    fn arm<T>(self, task: JoinHandle<()>, fut: &concurrent::Future<T>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
+        if fut.cancelled() {
+            abort_in(&self.0);
+        }
+    }
+}
+
+fn abort_in(slot: &Mutex<Option<JoinHandle<()>>>) {
+    if let Some(h) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        h.abort();
+    }
+}
+
 impl Handle {
     /// Runs `future` as a task on this runtime and returns a
     /// [`concurrent::Future`] for its result, which any thread can block on
@@ -71,33 +111,13 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let (fut, promise) = concurrent::Future::pending();
-        let slot: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::new(Mutex::new(None));
-        let hook_slot = slot.clone();
-        promise.on_cancel(move || {
-            if let Some(h) = hook_slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                h.abort();
-            }
-        });
+        let link = AbortOnCancel::new(&promise);
         let mut guard = CancelOnDrop(Some(promise));
         let task = self.spawn(async move {
             let out = CatchUnwind { inner: future }.await;
-            let promise = guard.0.take().expect("promise taken once");
-            match out {
-                Ok(v) => {
-                    let _ = promise.set_result(v);
-                }
-                Err(p) => {
-                    promise.set_panic(p);
-                }
-            }
+            finish(guard.0.take().expect("promise taken once"), out);
         });
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
-        if fut.cancelled() {
-            // Cancelled before the hook could see the handle.
-            if let Some(h) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                h.abort();
-            }
-        }
+        link.arm(task, &fut);
         fut
     }
 }
@@ -120,29 +140,15 @@ impl Executor for Handle {
             return Err(SubmitError::ShutDown(f));
         }
         let (fut, promise) = concurrent::Future::pending();
-        let slot: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::new(Mutex::new(None));
-        let hook_slot = slot.clone();
-        promise.on_cancel(move || {
-            if let Some(h) = hook_slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                h.abort();
-            }
-        });
+        let link = AbortOnCancel::new(&promise);
         let mut guard = CancelOnDrop(Some(promise));
         let job = self.spawn_blocking(move || {
             let promise = guard.0.take().expect("promise taken once");
-            if !promise.set_running() {
-                return;
-            }
-            match catch_unwind(AssertUnwindSafe(f)) {
-                Ok(v) => {
-                    let _ = promise.set_result(v);
-                }
-                Err(p) => {
-                    promise.set_panic(p);
-                }
+            if promise.set_running() {
+                finish(promise, catch_unwind(AssertUnwindSafe(f)));
             }
         });
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(job);
+        link.arm(job, &fut);
         Ok(fut)
     }
 
