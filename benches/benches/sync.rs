@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, Bencher, Criterion};
 use tokio::runtime::Runtime;
 
 fn runtime() -> Runtime {
@@ -18,14 +20,32 @@ fn runtime() -> Runtime {
         .expect("tokio runtime")
 }
 
+/// Times `iters` calls of `run` on a tokio runtime built for this sample
+/// (building and dropping it is not timed).
+///
+/// One long-lived runtime sometimes settles, for the seconds a whole
+/// measurement lasts, into a mode about twice as slow for both sides
+/// (seen on the 2-core VM with either primitive); whichever side drew it
+/// lost. A runtime per sample turns that into per-sample noise, which the
+/// median absorbs.
+fn per_sample_runtime(b: &mut Bencher<'_>, run: impl Fn(&Runtime)) {
+    b.iter_custom(|iters| {
+        let rt = runtime();
+        let start = Instant::now();
+        for _ in 0..iters {
+            run(&rt);
+        }
+        start.elapsed()
+    })
+}
+
 const LOCK_TASKS: usize = 8;
 const LOCK_ITERS: usize = 1_000;
 
 fn lock_contention(c: &mut Criterion) {
-    let rt = runtime();
     let mut g = c.benchmark_group("sync/lock_8x1000");
     g.bench_function("myrt", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             rt.block_on(async {
                 let lock = Arc::new(myrt_sync::Lock::new(0usize));
                 let hs: Vec<_> = (0..LOCK_TASKS)
@@ -46,7 +66,7 @@ fn lock_contention(c: &mut Criterion) {
         })
     });
     g.bench_function("tokio", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             rt.block_on(async {
                 let lock = Arc::new(tokio::sync::Mutex::new(0usize));
                 let hs: Vec<_> = (0..LOCK_TASKS)
@@ -74,10 +94,9 @@ const SEM_PERMITS: usize = 4;
 const SEM_ITERS: usize = 100;
 
 fn semaphore(c: &mut Criterion) {
-    let rt = runtime();
     let mut g = c.benchmark_group("sync/semaphore_64_on_4");
     g.bench_function("myrt", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             rt.block_on(async {
                 let sem = Arc::new(myrt_sync::Semaphore::new(SEM_PERMITS));
                 let hs: Vec<_> = (0..SEM_TASKS)
@@ -98,7 +117,7 @@ fn semaphore(c: &mut Criterion) {
         })
     });
     g.bench_function("tokio", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             rt.block_on(async {
                 let sem = Arc::new(tokio::sync::Semaphore::new(SEM_PERMITS));
                 let hs: Vec<_> = (0..SEM_TASKS)
@@ -164,16 +183,15 @@ async fn myrt_queue(consumers: usize) {
 }
 
 fn queue_mpmc(c: &mut Criterion) {
-    let rt = runtime();
     let mut g = c.benchmark_group("sync/queue_4x4_cap128_100k");
     g.sample_size(20);
     for consumers in [CONSUMERS, 1] {
         g.bench_function(format!("myrt_queue_4to{consumers}"), |b| {
-            b.iter(|| rt.block_on(myrt_queue(consumers)))
+            per_sample_runtime(b, |rt| rt.block_on(myrt_queue(consumers)))
         });
     }
     g.bench_function("tokio_mpsc_4to1", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             rt.block_on(async {
                 let (tx, mut rx) = tokio::sync::mpsc::channel(CAPACITY);
                 let producers: Vec<_> = (0..PRODUCERS)
@@ -223,10 +241,9 @@ async fn until(count: &AtomicUsize, n: usize) {
 }
 
 fn event_fanout(c: &mut Criterion) {
-    let rt = runtime();
     let mut g = c.benchmark_group("sync/event_fanout_100");
     g.bench_function("myrt_event", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             // The whole scenario runs on the workers: the signalling task
             // spins on yield_now, which would otherwise park the bench thread.
             rt.block_on(rt.spawn(async {
@@ -253,7 +270,7 @@ fn event_fanout(c: &mut Criterion) {
         })
     });
     g.bench_function("tokio_notify", |b| {
-        b.iter(|| {
+        per_sample_runtime(b, |rt| {
             rt.block_on(rt.spawn(async {
                 let n = Arc::new(tokio::sync::Notify::new());
                 let ready = Arc::new(AtomicUsize::new(0));

@@ -7,8 +7,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::blocking::block_on;
-use crate::loom::{lock, AtomicBool, AtomicUsize, Mutex, Ordering};
-use crate::wait_list::{Key, WaitList, Wakers};
+use crate::loom::{lock, try_lock, AtomicBool, AtomicUsize, Mutex, Ordering};
+use crate::wait_list::{Key, WaitList};
 
 /// A flag that starts clear; [`wait`](Event::wait) returns once it is set.
 /// Like asyncio's and threading's `Event`, usable from both sides.
@@ -61,18 +61,25 @@ impl Event {
 
     /// Sets the flag and wakes every waiter.
     pub fn set(&self) {
-        let wakers = {
+        let mut released = {
             let mut w = lock(&self.waiters);
             self.flag.store(true, Ordering::Release);
             if w.is_empty() {
                 return;
             }
             self.generation.fetch_add(1, Ordering::Release);
-            w.drain_free()
+            // O(1) under the lock: the released waiters know from the
+            // generation that they are out and never touch the list again.
+            w.detach()
         };
-        let mut batch = Wakers::new();
-        batch.extend(wakers);
-        batch.wake();
+        for waker in released.drain_wakers() {
+            waker.wake();
+        }
+        // Hand the allocation back for the next round of waiters, unless
+        // someone holds the lock.
+        if let Some(mut w) = try_lock(&self.waiters) {
+            w.recycle(released);
+        }
     }
 
     /// Clears the flag; later waiters wait for the next [`set`](Self::set).
@@ -91,7 +98,7 @@ impl Event {
         EventWait {
             event: self,
             queued: None,
-            waker: None,
+            waker: WakerId::NONE,
         }
     }
 
@@ -127,15 +134,32 @@ pub struct EventWait<'a> {
     event: &'a Event,
     /// Our slot and the generation we queued in.
     queued: Option<(Key, usize)>,
-    /// A copy of the waker stored in our slot: a re-poll with the same
+    /// Identity of the waker stored in our slot: a re-poll with the same
     /// waker needs no lock.
-    waker: Option<Waker>,
+    waker: WakerId,
 }
 
 impl EventWait<'_> {
     /// Whether a `set` released us (and freed our slot).
     fn released(&self, gen: usize, order: Ordering) -> bool {
         self.event.generation.load(order) != gen
+    }
+}
+
+/// What [`Waker::will_wake`] compares (data and vtable addresses), kept
+/// without a clone of the waker. Only compared while our slot holds the
+/// waker it was taken from, so the addresses cannot have been reused.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    const NONE: WakerId = WakerId(0, 0);
+
+    fn of(waker: &Waker) -> WakerId {
+        WakerId(
+            waker.data() as usize,
+            std::ptr::from_ref(waker.vtable()) as usize,
+        )
     }
 }
 
@@ -157,7 +181,7 @@ impl Future for EventWait<'_> {
                 let gen = this.event.generation.load(Ordering::Relaxed);
                 this.queued = Some((key, gen));
                 drop(w);
-                this.waker = Some(cx.waker().clone());
+                this.waker = WakerId::of(cx.waker());
                 Poll::Pending
             }
             Some((key, gen)) => {
@@ -165,7 +189,7 @@ impl Future for EventWait<'_> {
                     this.queued = None;
                     return Poll::Ready(());
                 }
-                if this.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                if this.waker == WakerId::of(cx.waker()) {
                     // Still queued with this very waker: `set` will wake it.
                     return Poll::Pending;
                 }
@@ -176,7 +200,7 @@ impl Future for EventWait<'_> {
                 }
                 w.set_waker(key, cx.waker());
                 drop(w);
-                this.waker = Some(cx.waker().clone());
+                this.waker = WakerId::of(cx.waker());
                 Poll::Pending
             }
         }

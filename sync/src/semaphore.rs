@@ -17,6 +17,12 @@
 //! non-empty (maintained under the mutex). Taking free permits while nobody
 //! waits, and returning them while nobody waits, is a single CAS; anything
 //! that involves the queue takes the mutex.
+//!
+//! Every queued waiter draws a ticket, and waiters are granted strictly in
+//! ticket order (only the front is ever served). The releaser that grants
+//! a waiter frees its slot and publishes `served = ticket + 1`, so a woken
+//! waiter learns it holds its permits from one atomic load, without the
+//! mutex; from then on it never touches its (freed, maybe reused) slot.
 
 use std::fmt;
 use std::future::Future;
@@ -53,6 +59,9 @@ pub const MAX_PERMITS: usize = usize::MAX >> 3;
 pub struct Semaphore {
     /// `free permits << SHIFT | WAITERS | CLOSED`.
     state: AtomicUsize,
+    /// One past the ticket of the last granted waiter (written under the
+    /// mutex). Every waiter with a smaller ticket was granted or has left.
+    served: AtomicUsize,
     inner: Mutex<Inner>,
     bound: Option<usize>,
 }
@@ -65,20 +74,22 @@ struct Inner {
     /// Permits forgotten and not yet released again; a bounded semaphore
     /// may only be released this far.
     debt: usize,
+    /// The ticket the next queued waiter draws.
+    next_ticket: usize,
     waiters: WaitList<Waiter>,
 }
 
 struct Waiter {
     requested: usize,
     assigned: usize,
-    state: WaitState,
+    ticket: usize,
+    /// Set by `close`, which unlinks the waiter but leaves its slot.
+    closed: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum WaitState {
-    Waiting,
-    Granted,
-    Closed,
+/// Whether `ticket` was served, given the `served` counter (wrapping).
+fn is_served(served: usize, ticket: usize) -> bool {
+    (served.wrapping_sub(ticket) as isize) > 0
 }
 
 impl Semaphore {
@@ -96,9 +107,12 @@ impl Semaphore {
             if w.assigned < w.requested {
                 break;
             }
-            w.state = WaitState::Granted;
-            g.waiters.unlink(front);
+            let ticket = w.ticket;
             wakers.push(g.waiters.take_waker(front));
+            // The waiter learns of the grant from `served` and never touches
+            // its slot again, so the slot is freed here.
+            g.waiters.remove(front);
+            self.served.store(ticket.wrapping_add(1), Ordering::Release);
         }
         if n > 0 {
             // The loop only leaves permits over once the queue is empty.
@@ -167,7 +181,8 @@ impl Semaphore {
 #[derive(Debug)]
 pub(crate) struct AcquireState {
     n: usize,
-    key: Option<Key>,
+    /// Our slot and ticket while queued.
+    key: Option<(Key, usize)>,
     done: bool,
 }
 
@@ -222,8 +237,10 @@ impl Semaphore {
         );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
+            served: AtomicUsize::new(0),
             inner: Mutex::new(Inner {
                 debt: 0,
+                next_ticket: 0,
                 waiters: WaitList::new(),
             }),
             bound,
@@ -257,7 +274,7 @@ impl Semaphore {
             let drained = g.waiters.drain_with(|w| {
                 returned += w.assigned;
                 w.assigned = 0;
-                w.state = WaitState::Closed;
+                w.closed = true;
             });
             wakers.extend(drained);
             // Queue now empty: partial grants go back to the free count.
@@ -440,7 +457,7 @@ impl Semaphore {
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), AcquireError>> {
         assert!(!st.done, "acquire future polled after completion");
-        let Some(key) = st.key else {
+        let Some((key, ticket)) = st.key else {
             let n = st.n;
             if self.bound.is_some_and(|b| n > b) {
                 st.done = true;
@@ -477,6 +494,11 @@ impl Semaphore {
                 } else {
                     (free, (cur - (free << SHIFT)) | WAITERS)
                 };
+                if next == cur {
+                    // Queue already non-empty: nothing to publish (and with
+                    // `WAITERS` set, nobody changes `state` without the lock).
+                    break take;
+                }
                 match self.state.compare_exchange_weak(
                     cur,
                     next,
@@ -491,43 +513,59 @@ impl Semaphore {
                 st.done = true;
                 return Poll::Ready(Ok(()));
             }
+            let ticket = g.next_ticket;
+            g.next_ticket = ticket.wrapping_add(1);
             let waiter = Waiter {
                 requested: n,
                 assigned: take,
-                state: WaitState::Waiting,
+                ticket,
+                closed: false,
             };
-            st.key = Some(g.waiters.push_back(waiter, cx.waker()));
+            st.key = Some((g.waiters.push_back(waiter, cx.waker()), ticket));
             return Poll::Pending;
         };
-        let mut g = lock(&self.inner);
-        match g.waiters.data(key).state {
-            WaitState::Waiting => {
-                g.waiters.set_waker(key, cx.waker());
-                Poll::Pending
-            }
-            WaitState::Granted => {
-                g.waiters.remove(key);
-                st.key = None;
-                st.done = true;
-                Poll::Ready(Ok(()))
-            }
-            WaitState::Closed => {
-                g.waiters.remove(key);
-                st.key = None;
-                st.done = true;
-                Poll::Ready(Err(AcquireError::Closed))
-            }
+        if is_served(self.served.load(Ordering::Acquire), ticket) {
+            // Granted: the releaser freed our slot.
+            st.key = None;
+            st.done = true;
+            return Poll::Ready(Ok(()));
         }
+        let mut g = lock(&self.inner);
+        if is_served(self.served.load(Ordering::Relaxed), ticket) {
+            st.key = None;
+            st.done = true;
+            return Poll::Ready(Ok(()));
+        }
+        if g.waiters.data(key).closed {
+            g.waiters.remove(key);
+            st.key = None;
+            st.done = true;
+            return Poll::Ready(Err(AcquireError::Closed));
+        }
+        g.waiters.set_waker(key, cx.waker());
+        Poll::Pending
     }
 
     /// Abandons a pending acquisition, passing on whatever it was given.
     pub(crate) fn cancel_acquire(&self, st: &mut AcquireState) {
-        let Some(key) = st.key.take() else { return };
+        let Some((key, ticket)) = st.key.take() else {
+            return;
+        };
+        if is_served(self.served.load(Ordering::Acquire), ticket) {
+            // Granted but never polled: hand the permits on.
+            self.give_back(st.n);
+            return;
+        }
         let mut wakers = Wakers::new();
         {
             let mut g = lock(&self.inner);
-            let w = g.waiters.remove(key);
-            self.release_locked(&mut g, w.assigned, &mut wakers);
+            let returned = if is_served(self.served.load(Ordering::Relaxed), ticket) {
+                st.n
+            } else {
+                let w = g.waiters.remove(key);
+                w.assigned
+            };
+            self.release_locked(&mut g, returned, &mut wakers);
         }
         wakers.wake();
     }

@@ -237,16 +237,44 @@ impl<D> WaitList<D> {
         wakers
     }
 
-    /// Unlinks and frees every queued waiter, returning their wakers in
-    /// queue order. Only for primitives whose waiters can tell, without
-    /// their slot, that this happened (see `Event`).
-    pub(crate) fn drain_free(&mut self) -> Vec<Waker> {
-        let mut wakers = Vec::with_capacity(self.linked);
-        while let Some(key) = self.pop_front() {
-            wakers.extend(self.take_waker(key));
-            self.remove(key);
+    /// Moves every waiter out into a detached list in O(1), leaving this one
+    /// empty. Only for primitives whose waiters can tell, without their
+    /// slot, that this happened (see `Event`): their keys mean nothing in
+    /// either list afterwards.
+    pub(crate) fn detach(&mut self) -> WaitList<D> {
+        std::mem::take(self)
+    }
+
+    /// Takes the queued waiters' wakers, front to back, emptying the list
+    /// but keeping its allocation (for [`recycle`](Self::recycle)).
+    pub(crate) fn drain_wakers(&mut self) -> impl Iterator<Item = Waker> + '_ {
+        let mut at = self.head;
+        self.head = NIL;
+        self.tail = NIL;
+        self.linked = 0;
+        self.free = NIL;
+        std::iter::from_fn(move || {
+            while at != NIL {
+                let Entry::Occupied(s) = &mut self.entries[at] else {
+                    unreachable!("wait list: vacant slot linked");
+                };
+                at = s.next;
+                if let Some(w) = s.waker.take() {
+                    return Some(w);
+                }
+            }
+            self.entries.clear();
+            None
+        })
+    }
+
+    /// Gives this list the allocation of `spare` (a drained list) if it has
+    /// none yet, so that the next waiters do not allocate again.
+    pub(crate) fn recycle(&mut self, mut spare: WaitList<D>) {
+        if self.entries.capacity() == 0 {
+            spare.entries.clear();
+            self.entries = spare.entries;
         }
-        wakers
     }
 
     /// Keys of the queued waiters, front to back.
@@ -420,16 +448,30 @@ mod tests {
     }
 
     #[test]
-    fn drain_free_frees_every_slot() {
+    fn detach_drain_and_recycle() {
         let w = noop();
         let mut l = WaitList::new();
-        for i in 0..3 {
-            l.push_back(i, &w);
-        }
-        assert_eq!(l.drain_free().len(), 3);
+        let ks: Vec<Key> = (0..4).map(|i| l.push_back(i, &w)).collect();
+        l.remove(ks[1]); // a cancelled waiter
+        let mut out = l.detach();
         assert!(l.is_empty());
+        assert_eq!(order(&out), vec![0, 2, 3], "detached list keeps the queue");
+        assert_eq!(out.drain_wakers().count(), 3);
+        assert!(out.is_empty());
+        assert_eq!(out.entries.len(), 0);
+        let cap = out.entries.capacity();
+        assert!(cap >= 4);
+        l.recycle(out);
+        assert_eq!(l.entries.capacity(), cap, "allocation handed back");
         let k = l.push_back(9, &w);
-        assert!(k.0 < 3, "freed slots are reused");
+        assert_eq!(order(&l), vec![9]);
+        l.remove(k);
+        // A list that already allocated keeps its own.
+        let mut spare = WaitList::new();
+        spare.push_back(1, &w);
+        spare.drain_wakers().for_each(drop);
+        l.recycle(spare);
+        assert_eq!(l.entries.capacity(), cap);
     }
 
     #[test]

@@ -21,6 +21,26 @@ fn set_vs_wait_never_loses_the_wakeup() {
 }
 
 #[test]
+fn waiter_requeues_while_a_set_wakes_the_old_list() {
+    // `set` detaches the waiters and wakes them outside the lock, then hands
+    // the list's allocation back; a waiter may queue again (after `clear`)
+    // in between, and a second `set` must still reach it.
+    loom::model(|| {
+        let ev = Arc::new(Event::new());
+        let e2 = ev.clone();
+        let waiter = thread::spawn(move || {
+            block_on(e2.wait());
+            block_on(e2.wait());
+        });
+        ev.set();
+        ev.clear();
+        ev.set();
+        waiter.join().unwrap();
+        assert!(ev.is_set());
+    });
+}
+
+#[test]
 fn dropped_waiter_vs_set_and_clear() {
     loom::model(|| {
         let ev = Arc::new(Event::new());

@@ -114,3 +114,23 @@ fn acquire_many_collects_from_two_releasers() {
         assert_eq!(sem.available_permits(), 2);
     });
 }
+
+#[test]
+fn granted_slot_is_freed_and_reused_safely() {
+    // A grant frees the waiter's slot at once; the granted waiter must learn
+    // of it from `served` alone, even if its slot was reused meanwhile by a
+    // later waiter, and a cancelled granted waiter must hand its permit on.
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s1 = sem.clone();
+        let canceller = thread::spawn(move || {
+            poll_once_then_drop(s1.acquire());
+        });
+        let s2 = sem.clone();
+        let waiter = thread::spawn(move || block_on(s2.acquire()).unwrap().num_permits());
+        sem.release(1).unwrap();
+        canceller.join().unwrap();
+        assert_eq!(waiter.join().unwrap(), 1);
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
