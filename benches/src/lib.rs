@@ -1,1 +1,3 @@
 //! Benchmark support crate (the benches live in `benches/`).
+
+pub mod sync_cases;

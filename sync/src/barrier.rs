@@ -206,7 +206,7 @@ impl Future for BarrierWait<'_> {
                     }))
                 }
                 None => {
-                    this.key = Some(g.waiters.push_back(Outcome::Waiting, cx.waker()));
+                    this.key = Some(g.waiters.push_back(Outcome::Waiting, cx.waker().clone()));
                     Poll::Pending
                 }
                 Some(key) => match *g.waiters.data(key) {

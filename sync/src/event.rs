@@ -173,11 +173,12 @@ impl Future for EventWait<'_> {
                 if this.event.is_set() {
                     return Poll::Ready(());
                 }
+                let waker = cx.waker().clone(); // outside the lock
                 let mut w = lock(&this.event.waiters);
                 if this.event.flag.load(Ordering::Acquire) {
                     return Poll::Ready(());
                 }
-                let key = w.push_back((), cx.waker());
+                let key = w.push_back((), waker);
                 let gen = this.event.generation.load(Ordering::Relaxed);
                 this.queued = Some((key, gen));
                 drop(w);

@@ -59,18 +59,27 @@ impl<T: ?Sized> UnsafeCell<T> {
 /// caller first retries briefly (spinning, then yielding its time slice)
 /// before it sleeps in the mutex: a futex sleep and wake-up costs far more
 /// than the wait it would save. Under loom it locks at once.
+#[inline]
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match try_lock(m) {
+        Some(g) => g,
+        None => lock_contended(m),
+    }
+}
+
+#[cold]
+fn lock_contended<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     #[cfg(not(loom))]
     for round in 0..SPIN_ROUNDS {
-        if let Some(g) = try_lock(m) {
-            return g;
-        }
         if round < 3 {
             for _ in 0..(2u32 << round) {
                 std::hint::spin_loop();
             }
         } else {
             std::thread::yield_now();
+        }
+        if let Some(g) = try_lock(m) {
+            return g;
         }
     }
     match m.lock() {
@@ -79,12 +88,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
-/// `try_lock` attempts [`lock`] makes before it blocks: three spinning
-/// (2, 4 and 8 spin hints), the rest after yielding.
+/// Retries [`lock`] makes before it blocks: three after spinning (2, 4 and
+/// 8 spin hints), the rest after yielding.
 #[cfg(not(loom))]
 const SPIN_ROUNDS: u32 = 10;
 
 /// Locks a mutex if it is free, ignoring poisoning as [`lock`] does.
+#[inline]
 pub(crate) fn try_lock<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
     match m.try_lock() {
         Ok(g) => Some(g),

@@ -255,7 +255,7 @@ impl Waiters {
     /// Queues a waiter, or re-queues a woken one at the front.
     fn enqueue(&mut self, key: &mut Option<Key>, cx: &Context<'_>) {
         match *key {
-            None => *key = Some(self.list.push_back(false, cx.waker())),
+            None => *key = Some(self.list.push_back(false, cx.waker().clone())),
             Some(k) => {
                 if !self.list.is_linked(k) {
                     if std::mem::replace(self.list.data_mut(k), false) {
@@ -664,7 +664,7 @@ impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
             return Poll::Ready(());
         }
         match this.key {
-            None => this.key = Some(g.joiners.push_back(false, cx.waker())),
+            None => this.key = Some(g.joiners.push_back(false, cx.waker().clone())),
             Some(k) => g.joiners.set_waker(k, cx.waker()),
         }
         Poll::Pending

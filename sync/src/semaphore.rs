@@ -474,6 +474,8 @@ impl Semaphore {
                 }
                 Err(TryAcquireError::NoPermits) => {}
             }
+            // Most likely we queue: clone the waker before taking the lock.
+            let waker = cx.waker().clone();
             let mut g = lock(&self.inner);
             // Free permits exist only while the queue is empty; a new front
             // waiter takes them now and waits for the rest. The same CAS
@@ -521,7 +523,7 @@ impl Semaphore {
                 ticket,
                 closed: false,
             };
-            st.key = Some((g.waiters.push_back(waiter, cx.waker()), ticket));
+            st.key = Some((g.waiters.push_back(waiter, waker), ticket));
             return Poll::Pending;
         };
         if is_served(self.served.load(Ordering::Acquire), ticket) {

@@ -88,12 +88,12 @@ impl<D> WaitList<D> {
         }
     }
 
-    fn alloc(&mut self, data: D, waker: &Waker) -> usize {
+    fn alloc(&mut self, data: D, waker: Waker) -> usize {
         let slot = Slot {
             prev: NIL,
             next: NIL,
             linked: false,
-            waker: Some(waker.clone()),
+            waker: Some(waker),
             data,
         };
         if self.free != NIL {
@@ -110,8 +110,9 @@ impl<D> WaitList<D> {
         }
     }
 
-    /// Queues a new waiter at the back.
-    pub(crate) fn push_back(&mut self, data: D, waker: &Waker) -> Key {
+    /// Queues a new waiter at the back. The caller clones the waker, best
+    /// before it takes the lock.
+    pub(crate) fn push_back(&mut self, data: D, waker: Waker) -> Key {
         let key = Key(self.alloc(data, waker));
         self.link_back(key);
         key
@@ -380,9 +381,9 @@ mod tests {
     fn fifo_push_pop() {
         let w = noop();
         let mut l = WaitList::new();
-        let a = l.push_back(1, &w);
-        let b = l.push_back(2, &w);
-        let c = l.push_back(3, &w);
+        let a = l.push_back(1, w.clone());
+        let b = l.push_back(2, w.clone());
+        let c = l.push_back(3, w.clone());
         assert_eq!(order(&l), vec![1, 2, 3]);
         assert_eq!(l.len(), 3);
         assert_eq!(l.pop_front(), Some(a));
@@ -403,7 +404,7 @@ mod tests {
     fn unlink_middle_and_relink() {
         let w = noop();
         let mut l = WaitList::new();
-        let keys: Vec<Key> = (0..5).map(|i| l.push_back(i, &w)).collect();
+        let keys: Vec<Key> = (0..5).map(|i| l.push_back(i, w.clone())).collect();
         l.unlink(keys[2]);
         l.unlink(keys[2]); // idempotent
         assert_eq!(order(&l), vec![0, 1, 3, 4]);
@@ -422,10 +423,10 @@ mod tests {
     fn slots_are_reused_without_aba() {
         let w = noop();
         let mut l = WaitList::new();
-        let a = l.push_back(1, &w);
-        let b = l.push_back(2, &w);
+        let a = l.push_back(1, w.clone());
+        let b = l.push_back(2, w.clone());
         assert_eq!(l.remove(a), 1);
-        let c = l.push_back(3, &w);
+        let c = l.push_back(3, w.clone());
         assert_eq!(c, a, "freed slot reused");
         assert_eq!(order(&l), vec![2, 3]);
         assert_eq!(l.remove(b), 2);
@@ -437,7 +438,7 @@ mod tests {
     fn drain_updates_and_collects() {
         let w = noop();
         let mut l = WaitList::new();
-        let ks: Vec<Key> = (0..3).map(|i| l.push_back(i, &w)).collect();
+        let ks: Vec<Key> = (0..3).map(|i| l.push_back(i, w.clone())).collect();
         let wakers = l.drain_with(|d| *d += 10);
         assert_eq!(wakers.len(), 3);
         assert!(l.is_empty());
@@ -451,7 +452,7 @@ mod tests {
     fn detach_drain_and_recycle() {
         let w = noop();
         let mut l = WaitList::new();
-        let ks: Vec<Key> = (0..4).map(|i| l.push_back(i, &w)).collect();
+        let ks: Vec<Key> = (0..4).map(|i| l.push_back(i, w.clone())).collect();
         l.remove(ks[1]); // a cancelled waiter
         let mut out = l.detach();
         assert!(l.is_empty());
@@ -463,12 +464,12 @@ mod tests {
         assert!(cap >= 4);
         l.recycle(out);
         assert_eq!(l.entries.capacity(), cap, "allocation handed back");
-        let k = l.push_back(9, &w);
+        let k = l.push_back(9, w.clone());
         assert_eq!(order(&l), vec![9]);
         l.remove(k);
         // A list that already allocated keeps its own.
         let mut spare = WaitList::new();
-        spare.push_back(1, &w);
+        spare.push_back(1, w.clone());
         spare.drain_wakers().for_each(drop);
         l.recycle(spare);
         assert_eq!(l.entries.capacity(), cap);
@@ -477,7 +478,7 @@ mod tests {
     #[test]
     fn set_waker_replaces() {
         let mut l = WaitList::new();
-        let k = l.push_back((), &noop());
+        let k = l.push_back((), noop());
         l.set_waker(k, &noop());
         assert!(l.take_waker(k).is_some());
         assert!(l.take_waker(k).is_none());
