@@ -131,3 +131,67 @@ fn current_thread_runtime_drives_timers() {
     });
     assert!(t.elapsed() >= Duration::from_millis(15));
 }
+
+#[test]
+fn try_timers_outside_a_runtime_are_errors_not_panics() {
+    use myrt::time::{try_interval, try_sleep, try_sleep_until, try_timeout};
+    let e = try_sleep(Duration::from_millis(1)).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::Other);
+    assert!(e.to_string().contains("no myrt runtime"), "{e}");
+    assert!(try_sleep_until(Instant::now()).is_err());
+    assert!(try_timeout(Duration::from_secs(1), async {}).is_err());
+    assert_eq!(
+        try_interval(Duration::from_millis(5)).unwrap_err().kind(),
+        std::io::ErrorKind::Other
+    );
+}
+
+#[test]
+fn a_try_sleep_keeps_its_runtime_and_can_be_awaited_from_a_plain_thread() {
+    use myrt::time::{try_sleep, try_timeout};
+    let rt = myrt::runtime::Runtime::new().unwrap();
+    let (s, t) = rt.block_on(async {
+        (
+            try_sleep(Duration::from_millis(20)).unwrap(),
+            try_timeout(
+                Duration::from_millis(10),
+                try_sleep(Duration::from_secs(60)).unwrap(),
+            )
+            .unwrap(),
+        )
+    });
+    // Awaited by a thread outside the runtime: the runtime's driver fires it.
+    let start = Instant::now();
+    let r = std::thread::spawn(move || {
+        park_block_on(async move {
+            s.await;
+            t.await
+        })
+    })
+    .join()
+    .unwrap();
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    assert!(r.is_err(), "the timeout's timer fired first");
+    drop(rt);
+}
+
+/// Polls `fut` to completion on this (non-runtime) thread, parking between
+/// wake-ups.
+fn park_block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}

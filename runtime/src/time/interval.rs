@@ -59,41 +59,52 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// Panics if `period` is zero; [`try_interval_at`] returns an error instead.
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    match try_interval_at(start, period) {
-        Ok(iv) => iv,
-        Err(_) => panic!("myrt::time::interval: period must be non-zero"),
+    if check_period(period).is_err() {
+        panic!("myrt::time::interval: period must be non-zero");
     }
+    Interval::new(Sleep::new(start), period)
 }
 
-/// Like [`interval`], but a zero `period` is an error.
+/// Like [`interval`], but a zero `period` or a missing runtime is an
+/// error: the ticker is tied to the current runtime at once (see
+/// [`try_sleep`](super::try_sleep)), so ticking never panics.
 ///
 /// # Errors
 ///
-/// `InvalidInput` if `period` is zero.
+/// `InvalidInput` if `period` is zero; `Other` outside a myrt runtime.
 pub fn try_interval(period: Duration) -> io::Result<Interval> {
     try_interval_at(Instant::now(), period)
 }
 
-/// Like [`interval_at`], but a zero `period` is an error.
+/// Like [`interval_at`], with [`try_interval`]'s checks.
 ///
 /// # Errors
 ///
-/// `InvalidInput` if `period` is zero.
+/// `InvalidInput` if `period` is zero; `Other` outside a myrt runtime.
 pub fn try_interval_at(start: Instant, period: Duration) -> io::Result<Interval> {
+    check_period(period)?;
+    Ok(Interval::new(Sleep::bound(start)?, period))
+}
+
+fn check_period(period: Duration) -> io::Result<()> {
     if period.is_zero() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "interval period must be non-zero",
         ));
     }
-    Ok(Interval {
-        sleep: Sleep::new(start),
-        period,
-        missed: MissedTickBehavior::default(),
-    })
+    Ok(())
 }
 
 impl Interval {
+    fn new(sleep: Sleep, period: Duration) -> Interval {
+        Interval {
+            sleep,
+            period,
+            missed: MissedTickBehavior::default(),
+        }
+    }
+
     /// Waits for the next tick and returns its scheduled instant.
     ///
     /// # Cancel safety
@@ -102,7 +113,8 @@ impl Interval {
     ///
     /// # Panics
     ///
-    /// Panics when polled outside a myrt runtime while the tick is not due.
+    /// Panics when polled outside a myrt runtime while the tick is not due,
+    /// unless the ticker came from [`try_interval`] (tied to its runtime).
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }
@@ -223,7 +235,8 @@ mod tests {
 
     #[test]
     fn zero_period_is_an_error() {
-        assert!(try_interval(Duration::ZERO).is_err());
+        let e = try_interval(Duration::ZERO).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
         assert!(std::panic::catch_unwind(|| interval(Duration::ZERO)).is_err());
     }
 }

@@ -26,9 +26,17 @@ mod timeout;
 pub use interval::{
     interval, interval_at, try_interval, try_interval_at, Interval, MissedTickBehavior,
 };
-pub use sleep::{sleep, sleep_until, Sleep};
+pub use sleep::{sleep, sleep_until, try_sleep, try_sleep_until, Sleep};
 pub use std::time::Instant;
-pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timeout::{timeout, timeout_at, try_timeout, try_timeout_at, Elapsed, Timeout};
+
+/// The error of the `try_` timer constructors outside a runtime.
+pub(crate) fn no_runtime_error() -> std::io::Error {
+    std::io::Error::other(
+        "no myrt runtime: timers must be created from inside a runtime \
+         (myrt::run, Runtime::block_on or a spawned task)",
+    )
+}
 
 /// A deadline `d` after `now`, saturating at about 30 years ahead instead
 /// of overflowing `Instant`.

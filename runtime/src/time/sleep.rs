@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -30,9 +31,31 @@ use crate::driver::{Handle, TimerPoll};
 /// # Panics
 ///
 /// Polling the returned future outside a myrt runtime panics (unless the
-/// deadline has already passed).
+/// deadline has already passed); [`try_sleep`] is the twin that reports it.
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(super::far_add(Instant::now(), duration))
+}
+
+/// Like [`sleep`], but ties the `Sleep` to the current runtime at once and
+/// reports a missing runtime instead of panicking when polled. The returned
+/// `Sleep` may then be polled from any thread while that runtime lives.
+///
+/// # Errors
+///
+/// An error of kind `Other` if called outside a myrt runtime.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert!(myrt::time::try_sleep(Duration::from_millis(1)).is_err());
+/// myrt::run(async {
+///     myrt::time::try_sleep(Duration::from_millis(1)).unwrap().await;
+/// });
+/// ```
+pub fn try_sleep(duration: Duration) -> io::Result<Sleep> {
+    try_sleep_until(super::far_add(Instant::now(), duration))
 }
 
 /// Waits until `deadline` (a past deadline completes at once).
@@ -54,9 +77,18 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// # Panics
 ///
 /// Polling the returned future outside a myrt runtime panics (unless the
-/// deadline has already passed).
+/// deadline has already passed); [`try_sleep_until`] is the twin.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
+}
+
+/// Like [`sleep_until`], with [`try_sleep`]'s runtime check.
+///
+/// # Errors
+///
+/// An error of kind `Other` if called outside a myrt runtime.
+pub fn try_sleep_until(deadline: Instant) -> io::Result<Sleep> {
+    Sleep::bound(deadline)
 }
 
 /// A future that completes at a deadline; see [`sleep`].
@@ -67,15 +99,31 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    entry: Option<(Handle, Key)>,
+    /// The runtime's driver: taken at the first pending poll, or at creation
+    /// by the `try_` constructors.
+    handle: Option<Handle>,
+    /// Our timer in the wheel, while registered.
+    key: Option<Key>,
 }
 
 impl Sleep {
+    /// A sleep that finds the runtime when first polled.
     pub(crate) fn new(deadline: Instant) -> Sleep {
         Sleep {
             deadline,
-            entry: None,
+            handle: None,
+            key: None,
         }
+    }
+
+    /// A sleep tied to the current runtime now.
+    pub(crate) fn bound(deadline: Instant) -> io::Result<Sleep> {
+        let handle = Handle::try_current().ok_or_else(super::no_runtime_error)?;
+        Ok(Sleep {
+            deadline,
+            handle: Some(handle),
+            key: None,
+        })
     }
 
     /// The instant this sleep completes at.
@@ -104,15 +152,13 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
-        if let Some((handle, key)) = self.entry.take() {
-            if let Some(k) = handle.reset_timer(key, deadline) {
-                self.entry = Some((handle, k));
-            }
+        if let (Some(handle), Some(key)) = (&self.handle, self.key.take()) {
+            self.key = handle.reset_timer(key, deadline);
         }
     }
 
     fn cancel(&mut self) {
-        if let Some((handle, key)) = self.entry.take() {
+        if let (Some(handle), Some(key)) = (&self.handle, self.key.take()) {
             handle.remove_timer(key);
         }
     }
@@ -127,13 +173,10 @@ impl Future for Sleep {
             this.cancel();
             return Poll::Ready(());
         }
-        let (handle, key) = match this.entry.take() {
-            Some((h, k)) => (h, Some(k)),
-            None => (Handle::current(), None),
-        };
-        match handle.poll_timer(key, this.deadline, cx.waker()) {
+        let handle = this.handle.get_or_insert_with(Handle::current);
+        match handle.poll_timer(this.key.take(), this.deadline, cx.waker()) {
             TimerPoll::Registered(k) => {
-                this.entry = Some((handle, k));
+                this.key = Some(k);
                 Poll::Pending
             }
             TimerPoll::Due | TimerPoll::Shutdown => Poll::Ready(()),
@@ -151,7 +194,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
-            .field("registered", &self.entry.is_some())
+            .field("registered", &self.key.is_some())
             .finish()
     }
 }

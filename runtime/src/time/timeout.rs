@@ -58,9 +58,33 @@ impl From<Elapsed> for io::Error {
 /// # Panics
 ///
 /// Polling outside a myrt runtime panics once `fut` is pending (the timer
-/// needs the runtime's driver).
+/// needs the runtime's driver); [`try_timeout`] is the twin.
 pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
     timeout_at(super::far_add(Instant::now(), duration), fut)
+}
+
+/// Like [`timeout`], but ties the timer to the current runtime at once (see
+/// [`try_sleep`](super::try_sleep)), so polling never panics.
+///
+/// # Errors
+///
+/// An error of kind `Other` if called outside a myrt runtime (`fut` is
+/// dropped). Awaiting the `Timeout` gives [`Elapsed`] as [`timeout`] does.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use myrt::time::try_timeout;
+///
+/// assert!(try_timeout(Duration::from_secs(1), async {}).is_err());
+/// myrt::run(async {
+///     let t = try_timeout(Duration::from_secs(1), async { 7 }).unwrap();
+///     assert_eq!(t.await, Ok(7));
+/// });
+/// ```
+pub fn try_timeout<F: Future>(duration: Duration, fut: F) -> io::Result<Timeout<F>> {
+    try_timeout_at(super::far_add(Instant::now(), duration), fut)
 }
 
 /// Runs `fut`, giving up at `deadline`; see [`timeout`].
@@ -75,12 +99,25 @@ pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
 ///
 /// # Panics
 ///
-/// Polling outside a myrt runtime panics once `fut` is pending.
+/// Polling outside a myrt runtime panics once `fut` is pending;
+/// [`try_timeout_at`] is the twin.
 pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
     Timeout {
         inner: Some(fut),
         sleep: Sleep::new(deadline),
     }
+}
+
+/// Like [`timeout_at`], with [`try_timeout`]'s runtime check.
+///
+/// # Errors
+///
+/// An error of kind `Other` if called outside a myrt runtime.
+pub fn try_timeout_at<F: Future>(deadline: Instant, fut: F) -> io::Result<Timeout<F>> {
+    Ok(Timeout {
+        inner: Some(fut),
+        sleep: Sleep::bound(deadline)?,
+    })
 }
 
 pin_project! {
