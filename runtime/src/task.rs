@@ -7,13 +7,13 @@
 //! | `await asyncio.sleep(0)` | [`yield_now`] |
 //! | `asyncio.current_task()` | [`current`] |
 //! | `asyncio.all_tasks()`, `threading.enumerate()` | [`all`] |
-//! | `task.cancel()` | [`JoinHandle::abort`] |
+//! | `task.cancel()` | [`JoinHandle::abort`], [`AbortHandle::abort`] |
 //! | `asyncio.TaskGroup` | [`TaskGroup`] |
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
 
 pub use myrt_executor::task::{
-    all, current, spawn, spawn_blocking, yield_now, Builder, Id, JoinError, JoinHandle, TaskInfo,
-    TaskState,
+    all, current, spawn, spawn_blocking, yield_now, AbortHandle, Builder, Id, JoinError,
+    JoinHandle, TaskInfo, TaskState,
 };
 
 mod group;

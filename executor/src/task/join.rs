@@ -71,6 +71,80 @@ impl<T> JoinHandle<T> {
     pub fn id(&self) -> Id {
         self.raw.header().id
     }
+
+    /// A handle that can abort the task but not await it: keep it where the
+    /// `JoinHandle` cannot go (it is awaited elsewhere, or was moved into a
+    /// `JoinSet`). It holds a reference to the task's allocation, not to
+    /// its output.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let h = myrt_executor::scheduler::Scheduler::current_thread().unwrap();
+    /// h.block_on(async {
+    ///     let task = myrt_executor::task::spawn(std::future::pending::<()>());
+    ///     let abort = task.abort_handle();
+    ///     abort.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    ///     assert!(abort.is_finished());
+    /// });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle::new(self.raw)
+    }
+}
+
+/// Aborts a task from anywhere; see [`JoinHandle::abort_handle`].
+///
+/// Cloning it and dropping it never affect the task; [`abort`](Self::abort)
+/// does what [`JoinHandle::abort`] does.
+pub struct AbortHandle {
+    raw: RawTask,
+}
+
+impl AbortHandle {
+    /// Takes a new reference to the task.
+    fn new(raw: RawTask) -> AbortHandle {
+        raw.header().state.ref_inc();
+        AbortHandle { raw }
+    }
+
+    /// Aborts the task, as [`JoinHandle::abort`]. Aborting a finished task
+    /// does nothing.
+    pub fn abort(&self) {
+        self.raw.cancel();
+    }
+
+    /// Returns true once the task has finished, whether by completing,
+    /// panicking or being aborted.
+    pub fn is_finished(&self) -> bool {
+        self.raw.header().state.load().has(COMPLETE)
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> Id {
+        self.raw.header().id
+    }
+}
+
+impl Clone for AbortHandle {
+    fn clone(&self) -> AbortHandle {
+        AbortHandle::new(self.raw)
+    }
+}
+
+impl Drop for AbortHandle {
+    fn drop(&mut self) {
+        self.raw.drop_ref();
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
+    }
 }
 
 impl<T> Future for JoinHandle<T> {

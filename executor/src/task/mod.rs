@@ -15,7 +15,7 @@ use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-pub use join::{JoinError, JoinHandle};
+pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use raw::{Notified, RawTask, Schedule};
 
 use crate::scheduler::Handle;
