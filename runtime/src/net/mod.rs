@@ -6,6 +6,7 @@
 //! error). Streams implement `futures_io::AsyncRead`/`AsyncWrite`; use the
 //! extension traits re-exported in [`crate::io`].
 
+mod common;
 mod split;
 pub mod tcp;
 mod udp;

@@ -11,9 +11,7 @@
 macro_rules! split_halves {
     ($Stream:ident, $Addr:ty) => {
         use std::io;
-        use std::pin::Pin;
         use std::sync::Arc;
-        use std::task::{Context, Poll};
 
         #[doc = concat!("The borrowed read half of a [`", stringify!($Stream), "`], from [`", stringify!($Stream), "::split`].")]
         #[derive(Debug)]
@@ -70,6 +68,28 @@ macro_rules! split_halves {
             )
         }
 
+        macro_rules! addr_methods {
+            () => {
+                /// The remote address.
+                ///
+                /// # Errors
+                ///
+                /// The OS error, e.g. when not connected.
+                pub fn peer_addr(&self) -> io::Result<$Addr> {
+                    self.stream().peer_addr()
+                }
+
+                /// The local address.
+                ///
+                /// # Errors
+                ///
+                /// The OS error.
+                pub fn local_addr(&self) -> io::Result<$Addr> {
+                    self.stream().local_addr()
+                }
+            };
+        }
+
         macro_rules! read_half_methods {
             () => {
                 /// Waits until the stream is readable.
@@ -94,23 +114,7 @@ macro_rules! split_halves {
                     self.stream().try_read(buf)
                 }
 
-                /// The remote address.
-                ///
-                /// # Errors
-                ///
-                /// The OS error, e.g. when not connected.
-                pub fn peer_addr(&self) -> io::Result<$Addr> {
-                    self.stream().peer_addr()
-                }
-
-                /// The local address.
-                ///
-                /// # Errors
-                ///
-                /// The OS error.
-                pub fn local_addr(&self) -> io::Result<$Addr> {
-                    self.stream().local_addr()
-                }
+                addr_methods!();
             };
         }
 
@@ -138,23 +142,7 @@ macro_rules! split_halves {
                     self.stream().try_write(buf)
                 }
 
-                /// The remote address.
-                ///
-                /// # Errors
-                ///
-                /// The OS error, e.g. when not connected.
-                pub fn peer_addr(&self) -> io::Result<$Addr> {
-                    self.stream().peer_addr()
-                }
-
-                /// The local address.
-                ///
-                /// # Errors
-                ///
-                /// The OS error.
-                pub fn local_addr(&self) -> io::Result<$Addr> {
-                    self.stream().local_addr()
-                }
+                addr_methods!();
             };
         }
 
@@ -237,54 +225,9 @@ macro_rules! split_halves {
             }
         }
 
-        impl futures_io::AsyncRead for ReadHalf<'_> {
-            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-                self.0.poll_read_ref(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncRead for OwnedReadHalf {
-            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-                self.inner.poll_read_ref(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for WriteHalf<'_> {
-            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.0.poll_write_ref(cx, buf)
-            }
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.0.poll_write_vectored_ref(cx, bufs)
-            }
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.0.shutdown_write())
-            }
-        }
-
-        impl futures_io::AsyncWrite for OwnedWriteHalf {
-            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.inner.poll_write_ref(cx, buf)
-            }
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[io::IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.inner.poll_write_vectored_ref(cx, bufs)
-            }
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.inner.shutdown_write())
-            }
+        $crate::net::split::forward_async_io! {
+            ReadHalf<'_> => |s| s.0, WriteHalf<'_> => |s| s.0;
+            OwnedReadHalf => |s| s.inner, OwnedWriteHalf => |s| s.inner;
         }
     };
 }
@@ -306,7 +249,8 @@ macro_rules! stream_io_impls {
                 let reg = self.io.registration();
                 let len = buf.len();
                 loop {
-                    let ev = match reg.poll_ready(cx, Direction::Read) {
+                    let ev = match reg.poll_ready(cx, $crate::driver::scheduled_io::Direction::Read)
+                    {
                         std::task::Poll::Ready(Ok(ev)) => ev,
                         std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
                         std::task::Poll::Pending => return std::task::Poll::Pending,
@@ -335,9 +279,11 @@ macro_rules! stream_io_impls {
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Write;
                 let io = self.io.get_ref();
-                self.io
-                    .registration()
-                    .poll_io(cx, Direction::Write, || (&*io).write(buf))
+                self.io.registration().poll_io(
+                    cx,
+                    $crate::driver::scheduled_io::Direction::Write,
+                    || (&*io).write(buf),
+                )
             }
 
             pub(crate) fn poll_write_vectored_ref(
@@ -347,9 +293,11 @@ macro_rules! stream_io_impls {
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Write;
                 let io = self.io.get_ref();
-                self.io
-                    .registration()
-                    .poll_io(cx, Direction::Write, || (&*io).write_vectored(bufs))
+                self.io.registration().poll_io(
+                    cx,
+                    $crate::driver::scheduled_io::Direction::Write,
+                    || (&*io).write_vectored(bufs),
+                )
             }
 
             pub(crate) fn shutdown_write(&self) -> std::io::Result<()> {
@@ -360,84 +308,65 @@ macro_rules! stream_io_impls {
             }
         }
 
-        impl futures_io::AsyncRead for $Stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_read_ref(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncRead for &$Stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_read_ref(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $Stream {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_write_ref(cx, buf)
-            }
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_write_vectored_ref(cx, bufs)
-            }
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown_write())
-            }
-        }
-
-        impl futures_io::AsyncWrite for &$Stream {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_write_ref(cx, buf)
-            }
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_write_vectored_ref(cx, bufs)
-            }
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown_write())
-            }
+        $crate::net::split::forward_async_io! {
+            $Stream => |s| s, $Stream => |s| s;
+            &$Stream => |s| s, &$Stream => |s| s;
         }
     };
 }
 
 pub(crate) use stream_io_impls;
+
+/// Implements `futures_io::AsyncRead` for a reader type and `AsyncWrite`
+/// for a writer type (the same type or not) by forwarding to the stream's
+/// `&self` helpers; `|s| expr` reaches the stream from `s: &Self`. Flushing
+/// is a no-op (nothing is buffered) and closing shuts down the write
+/// direction.
+macro_rules! forward_async_io {
+    ($($R:ty => |$r:ident| $rs:expr, $W:ty => |$w:ident| $ws:expr;)+) => {$(
+        impl futures_io::AsyncRead for $R {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $r = &*self;
+                $rs.poll_read_ref(cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $W {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $w = &*self;
+                $ws.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $w = &*self;
+                $ws.poll_write_vectored_ref(cx, bufs)
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $w = &*self;
+                std::task::Poll::Ready($ws.shutdown_write())
+            }
+        }
+    )+};
+}
+
+pub(crate) use forward_async_io;

@@ -1,11 +1,10 @@
 //! [`UdpSocket`].
 
-use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use super::tcp::each_addr;
 use crate::driver::scheduled_io::{Direction, PollEvented};
+use crate::net::common;
 
 /// A UDP socket.
 ///
@@ -27,12 +26,9 @@ pub struct UdpSocket {
 }
 
 fn first_addr<A: ToSocketAddrs>(addr: A) -> io::Result<SocketAddr> {
-    addr.to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "could not resolve to any address",
-        )
-    })
+    addr.to_socket_addrs()?
+        .next()
+        .ok_or_else(common::unresolved)
 }
 
 impl UdpSocket {
@@ -47,22 +43,7 @@ impl UdpSocket {
     ///
     /// Cancel safe (completes without waiting).
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
-        let s = each_addr(addr, mio::net::UdpSocket::bind)?;
-        Ok(UdpSocket {
-            io: PollEvented::new(s)?,
-        })
-    }
-
-    /// Wraps a std socket (switched to non-blocking mode).
-    ///
-    /// # Errors
-    ///
-    /// Fails outside a myrt runtime or if it cannot be registered.
-    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        socket.set_nonblocking(true)?;
-        Ok(UdpSocket {
-            io: PollEvented::new(mio::net::UdpSocket::from_std(socket))?,
-        })
+        UdpSocket::new(common::each_addr(addr, mio::net::UdpSocket::bind)?)
     }
 
     /// Sets the default peer for `send`/`recv` (and filters received
@@ -77,25 +58,7 @@ impl UdpSocket {
     /// Cancel safe.
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
         let s = self.io.get_ref();
-        each_addr(addr, |a| s.connect(a))
-    }
-
-    /// The local address.
-    ///
-    /// # Errors
-    ///
-    /// The OS error.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-
-    /// The connected peer's address.
-    ///
-    /// # Errors
-    ///
-    /// The OS error (`NotConnected`).
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        common::each_addr(addr, |a| s.connect(a))
     }
 
     /// Sets `SO_BROADCAST`.
@@ -116,40 +79,6 @@ impl UdpSocket {
         self.io.get_ref().broadcast()
     }
 
-    /// Sends to the connected peer.
-    ///
-    /// # Errors
-    ///
-    /// The OS error, or a shut-down runtime.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: nothing is sent unless it returns `Ok`.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let s = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Write, || s.send(buf))
-            .await
-    }
-
-    /// Receives from the connected peer.
-    ///
-    /// # Errors
-    ///
-    /// The OS error, or a shut-down runtime.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: no datagram is consumed unless it is returned.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let s = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Read, || s.recv(buf))
-            .await
-    }
-
     /// Sends to `target` (its first resolved address).
     ///
     /// # Errors
@@ -168,23 +97,6 @@ impl UdpSocket {
             .await
     }
 
-    /// Receives a datagram and its sender's address.
-    ///
-    /// # Errors
-    ///
-    /// The OS error, or a shut-down runtime.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let s = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Direction::Read, || s.recv_from(buf))
-            .await
-    }
-
     /// Receives a datagram without removing it from the queue.
     ///
     /// # Errors
@@ -200,30 +112,6 @@ impl UdpSocket {
             .registration()
             .async_io(Direction::Read, || s.peek_from(buf))
             .await
-    }
-
-    /// Sends without waiting; `WouldBlock` unless writability was seen.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` or the OS error.
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let s = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Direction::Write, || s.send(buf))
-    }
-
-    /// Receives without waiting; `WouldBlock` unless readiness was seen.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` or the OS error.
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let s = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Direction::Read, || s.recv(buf))
     }
 
     /// Sends to `target` without waiting.
@@ -249,52 +137,12 @@ impl UdpSocket {
             .registration()
             .try_io(Direction::Read, || s.recv_from(buf))
     }
-
-    /// Waits until a datagram can be received.
-    ///
-    /// # Errors
-    ///
-    /// Fails once the runtime has shut down.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    pub async fn readable(&self) -> io::Result<()> {
-        self.io
-            .registration()
-            .readiness(Direction::Read)
-            .await
-            .map(|_| ())
-    }
-
-    /// Waits until a datagram can be sent.
-    ///
-    /// # Errors
-    ///
-    /// Fails once the runtime has shut down.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    pub async fn writable(&self) -> io::Result<()> {
-        self.io
-            .registration()
-            .readiness(Direction::Write)
-            .await
-            .map(|_| ())
-    }
 }
 
-impl fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket")
-            .field("local_addr", &self.local_addr().ok())
-            .finish()
-    }
-}
-
-impl std::os::fd::AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> std::os::fd::RawFd {
-        self.io.get_ref().as_raw_fd()
-    }
-}
+common::datagram_impls!(
+    UdpSocket,
+    mio::net::UdpSocket,
+    std::net::UdpSocket,
+    SocketAddr
+);
+common::as_raw_fd!(UdpSocket);
