@@ -11,7 +11,10 @@
 //! ```
 //!
 //! Prints a Markdown table: per-run medians and the median (and range) of
-//! the per-round myrt/tokio time ratios. About a minute with 15 rounds.
+//! the per-round myrt/tokio time ratios. Where it makes sense, a floor (the
+//! same tasks without the primitive) is timed too, and the last column
+//! compares the time each side spends above it: the primitive plus the
+//! wake-ups it causes. About a minute with 15 rounds.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,12 +24,14 @@ use myrt_benches::sync_cases as cases;
 
 type Case = fn() -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// One scenario: its name, the myrt and tokio versions, and how many pairs
+/// One scenario: its name, the myrt and tokio versions, the same tasks
+/// without the primitive (if there is such a floor), and how many pairs
 /// one round times.
 struct Pair {
     name: &'static str,
     myrt: Case,
     tokio: Case,
+    floor: Option<Case>,
     pairs_per_round: usize,
 }
 
@@ -52,37 +57,45 @@ fn main() {
             name: "sync/lock_8x1000",
             myrt: || Box::pin(cases::myrt_lock()),
             tokio: || Box::pin(cases::tokio_mutex()),
+            floor: None,
             pairs_per_round: 40,
         },
         Pair {
             name: "sync/semaphore_64_on_4",
             myrt: || Box::pin(cases::myrt_semaphore()),
             tokio: || Box::pin(cases::tokio_semaphore()),
+            floor: Some(|| Box::pin(cases::floor_semaphore())),
             pairs_per_round: 20,
         },
         Pair {
             name: "sync/queue 4→1 (tokio mpsc)",
             myrt: || Box::pin(cases::myrt_queue(1)),
             tokio: || Box::pin(cases::tokio_mpsc()),
+            floor: None,
             pairs_per_round: 6,
         },
         Pair {
             name: "sync/queue 4→4 (tokio mpsc 4→1)",
             myrt: || Box::pin(cases::myrt_queue(4)),
             tokio: || Box::pin(cases::tokio_mpsc()),
+            floor: None,
             pairs_per_round: 6,
         },
         Pair {
             name: "sync/event_fanout_100",
             myrt: || Box::pin(cases::myrt_event_fanout()),
             tokio: || Box::pin(cases::tokio_notify_fanout()),
+            floor: Some(|| Box::pin(cases::floor_fanout())),
             pairs_per_round: 200,
         },
     ];
-    println!("| scenario | myrt | tokio | ratio (median of {rounds} rounds) | range |");
-    println!("| --- | ---: | ---: | ---: | --- |");
+    println!(
+        "| scenario | myrt | tokio | ratio (median of {rounds} rounds) | range | \
+         floor (no primitive) | myrt/tokio time above the floor |"
+    );
+    println!("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
     for p in &pairs {
-        let (mut ms, mut ts, mut ratios) = (vec![], vec![], vec![]);
+        let (mut ms, mut ts, mut ratios, mut fs) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -91,7 +104,7 @@ fn main() {
             // Warm up both (allocator, thread start).
             time(&rt, p.myrt);
             time(&rt, p.tokio);
-            let (mut m, mut t) = (vec![], vec![]);
+            let (mut m, mut t, mut f) = (vec![], vec![], vec![]);
             for k in 0..p.pairs_per_round {
                 if k % 2 == 0 {
                     m.push(time(&rt, p.myrt));
@@ -100,6 +113,12 @@ fn main() {
                     t.push(time(&rt, p.tokio));
                     m.push(time(&rt, p.myrt));
                 }
+                if let Some(floor) = p.floor {
+                    f.push(time(&rt, floor));
+                }
+            }
+            if !f.is_empty() {
+                fs.push(median(&mut f));
             }
             let (mm, tm) = (median(&mut m), median(&mut t));
             ms.push(mm);
@@ -108,8 +127,14 @@ fn main() {
         }
         let (m, t, r) = (median(&mut ms), median(&mut ts), median(&mut ratios));
         let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
+        let (floor, above) = if fs.is_empty() {
+            ("–".to_owned(), "–".to_owned())
+        } else {
+            let f = median(&mut fs);
+            (fmt(f), format!("{:.2}", (m - f) / (t - f)))
+        };
         println!(
-            "| {} | {} | {} | **{r:.2}** | {lo:.2}–{hi:.2} |",
+            "| {} | {} | {} | **{r:.2}** | {lo:.2}–{hi:.2} | {floor} | {above} |",
             p.name,
             fmt(m),
             fmt(t)

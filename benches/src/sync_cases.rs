@@ -204,3 +204,39 @@ fanout_case!(
     notified,
     notify_waiters
 );
+
+/// The semaphore scenario's tasks without a semaphore: 64 tasks each yield
+/// 100 times. What the scheduler costs before any primitive (or the
+/// wake-ups a primitive causes) is added.
+pub async fn floor_semaphore() {
+    let hs: Vec<_> = (0..SEM_TASKS)
+        .map(|_| {
+            tokio::spawn(async move {
+                for _ in 0..SEM_ITERS {
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.await.expect("task");
+    }
+}
+
+/// The fan-out scenario without a primitive: the same tasks report ready
+/// and finish at once.
+pub async fn floor_fanout() {
+    let ready = Arc::new(AtomicUsize::new(0));
+    let hs: Vec<_> = (0..WAITERS)
+        .map(|_| {
+            let ready = ready.clone();
+            tokio::spawn(async move {
+                ready.fetch_add(1, Ordering::Release);
+            })
+        })
+        .collect();
+    until(&ready, WAITERS).await;
+    for h in hs {
+        h.await.expect("task");
+    }
+}

@@ -202,7 +202,8 @@ impl<'a, T> Future for ConditionWait<'a, T> {
                 Stage::Start(guard) => {
                     // Queue first, then unlock: a notify after our unlock
                     // finds us.
-                    let key = lock(&this.cond.waiters).push_back(false, cx.waker().clone());
+                    let waker = cx.waker().clone(); // outside the lock
+                    let key = lock(&this.cond.waiters).push_back(false, waker);
                     this.stage = Stage::Waiting(key);
                     drop(guard);
                     return Poll::Pending;

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::blocking::block_on;
-use crate::loom::{lock, try_lock, AtomicBool, AtomicUsize, Mutex, Ordering};
+use crate::loom::{lock, try_lock, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::wait_list::{Key, WaitList};
 
 /// A flag that starts clear; [`wait`](Event::wait) returns once it is set.
@@ -40,7 +40,8 @@ pub struct Event {
     /// queued waiter's slot: a waiter that sees a generation other than the
     /// one it queued in knows it was released, without taking the lock, and
     /// must not touch its (freed) slot.
-    generation: AtomicUsize,
+    /// 64 bits on every target, so it never comes round again.
+    generation: AtomicU64,
     waiters: Mutex<WaitList<()>>,
 }
 
@@ -49,7 +50,7 @@ impl Event {
     pub fn new() -> Self {
         Event {
             flag: AtomicBool::new(false),
-            generation: AtomicUsize::new(0),
+            generation: AtomicU64::new(0),
             waiters: Mutex::new(WaitList::new()),
         }
     }
@@ -133,7 +134,7 @@ impl fmt::Debug for Event {
 pub struct EventWait<'a> {
     event: &'a Event,
     /// Our slot and the generation we queued in.
-    queued: Option<(Key, usize)>,
+    queued: Option<(Key, u64)>,
     /// Identity of the waker stored in our slot: a re-poll with the same
     /// waker needs no lock.
     waker: WakerId,
@@ -141,7 +142,7 @@ pub struct EventWait<'a> {
 
 impl EventWait<'_> {
     /// Whether a `set` released us (and freed our slot).
-    fn released(&self, gen: usize, order: Ordering) -> bool {
+    fn released(&self, gen: u64, order: Ordering) -> bool {
         self.event.generation.load(order) != gen
     }
 }

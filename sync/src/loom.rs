@@ -9,14 +9,14 @@
 pub(crate) use loom::{
     cell::UnsafeCell,
     sync::{
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
         Mutex, MutexGuard,
     },
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicBool, AtomicUsize, Ordering},
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     Mutex, MutexGuard,
 };
 
@@ -61,10 +61,11 @@ impl<T: ?Sized> UnsafeCell<T> {
 /// than the wait it would save. Under loom it locks at once.
 #[inline]
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    match try_lock(m) {
-        Some(g) => g,
-        None => lock_contended(m),
+    #[cfg(not(loom))]
+    if let Some(g) = try_lock(m) {
+        return g;
     }
+    lock_contended(m)
 }
 
 #[cold]

@@ -31,7 +31,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
 
 use crate::blocking::block_on;
-use crate::loom::{lock, AtomicUsize, Mutex, Ordering};
+use crate::loom::{lock, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::wait_list::{Key, WaitList, Wakers};
 
 /// The most permits a semaphore can hold.
@@ -61,7 +61,8 @@ pub struct Semaphore {
     state: AtomicUsize,
     /// One past the ticket of the last granted waiter (written under the
     /// mutex). Every waiter with a smaller ticket was granted or has left.
-    served: AtomicUsize,
+    /// 64 bits on every target, so it never wraps (2^64 queued waiters).
+    served: AtomicU64,
     inner: Mutex<Inner>,
     bound: Option<usize>,
 }
@@ -75,21 +76,21 @@ struct Inner {
     /// may only be released this far.
     debt: usize,
     /// The ticket the next queued waiter draws.
-    next_ticket: usize,
+    next_ticket: u64,
     waiters: WaitList<Waiter>,
 }
 
 struct Waiter {
     requested: usize,
     assigned: usize,
-    ticket: usize,
+    ticket: u64,
     /// Set by `close`, which unlinks the waiter but leaves its slot.
     closed: bool,
 }
 
-/// Whether `ticket` was served, given the `served` counter (wrapping).
-fn is_served(served: usize, ticket: usize) -> bool {
-    (served.wrapping_sub(ticket) as isize) > 0
+/// Whether `ticket` was served, given the `served` counter.
+fn is_served(served: u64, ticket: u64) -> bool {
+    served > ticket
 }
 
 impl Semaphore {
@@ -112,7 +113,7 @@ impl Semaphore {
             // The waiter learns of the grant from `served` and never touches
             // its slot again, so the slot is freed here.
             g.waiters.remove(front);
-            self.served.store(ticket.wrapping_add(1), Ordering::Release);
+            self.served.store(ticket + 1, Ordering::Release);
         }
         if n > 0 {
             // The loop only leaves permits over once the queue is empty.
@@ -182,7 +183,7 @@ impl Semaphore {
 pub(crate) struct AcquireState {
     n: usize,
     /// Our slot and ticket while queued.
-    key: Option<(Key, usize)>,
+    key: Option<(Key, u64)>,
     done: bool,
 }
 
@@ -237,7 +238,7 @@ impl Semaphore {
         );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
-            served: AtomicUsize::new(0),
+            served: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 debt: 0,
                 next_ticket: 0,
@@ -516,7 +517,7 @@ impl Semaphore {
                 return Poll::Ready(Ok(()));
             }
             let ticket = g.next_ticket;
-            g.next_ticket = ticket.wrapping_add(1);
+            g.next_ticket = ticket + 1;
             let waiter = Waiter {
                 requested: n,
                 assigned: take,

@@ -6,6 +6,12 @@
 //! it calls [`WaitList::remove`]: a notifier only *unlinks* a slot (and
 //! records the outcome in its data) and never frees it, so a key can never
 //! be reused behind its owner's back.
+//!
+//! Two primitives break that rule on purpose, each publishing an atomic
+//! that the waiter checks before it would touch its slot: `Semaphore`
+//! frees a granted waiter's slot and raises `served` past its ticket, and
+//! `Event::set` detaches the whole list and bumps `generation`. Once a
+//! waiter sees that, its key means nothing and it must not use it.
 
 use std::task::Waker;
 

@@ -3,9 +3,10 @@
 
 mod loom_util;
 
+use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
 use loom::thread;
-use loom_util::{block_on, poll_once_then_drop};
+use loom_util::{block_on, noop_waker, poll_once_then_drop, poll_with};
 use myrt_sync::{Condition, Event, Lock};
 
 #[test]
@@ -23,20 +24,49 @@ fn set_vs_wait_never_loses_the_wakeup() {
 #[test]
 fn waiter_requeues_while_a_set_wakes_the_old_list() {
     // `set` detaches the waiters and wakes them outside the lock, then hands
-    // the list's allocation back; a waiter may queue again (after `clear`)
-    // in between, and a second `set` must still reach it.
+    // the list's allocation back; another thread may `clear` and queue a
+    // waiter in between (into a fresh list the recycling must not clobber),
+    // and a later `set` must still reach it.
+    loom::model(|| {
+        let ev = Arc::new(Event::new());
+        let mut first = Box::pin(ev.wait());
+        assert!(poll_with(first.as_mut(), &noop_waker()).is_pending());
+        let e1 = ev.clone();
+        let setter = thread::spawn(move || e1.set());
+        let e2 = ev.clone();
+        let cleared = Arc::new(AtomicBool::new(false));
+        let c2 = cleared.clone();
+        let requeuer = thread::spawn(move || {
+            e2.clear();
+            c2.store(true, Ordering::Release);
+            block_on(e2.wait());
+        });
+        setter.join().unwrap();
+        assert!(poll_with(first.as_mut(), &noop_waker()).is_ready());
+        // The last `set` must come after the `clear`, or the flag ends clear.
+        while !cleared.load(Ordering::Acquire) {
+            thread::yield_now();
+        }
+        ev.set();
+        requeuer.join().unwrap();
+    });
+}
+
+#[test]
+fn repoll_with_a_new_waker_vs_set() {
+    // The second poll comes with another waker, so it must lock and store
+    // it (unless released); a `set` racing it must not be lost.
     loom::model(|| {
         let ev = Arc::new(Event::new());
         let e2 = ev.clone();
         let waiter = thread::spawn(move || {
-            block_on(e2.wait());
-            block_on(e2.wait());
+            let mut f = Box::pin(e2.wait());
+            if poll_with(f.as_mut(), &noop_waker()).is_pending() {
+                block_on(f);
+            }
         });
         ev.set();
-        ev.clear();
-        ev.set();
         waiter.join().unwrap();
-        assert!(ev.is_set());
     });
 }
 

@@ -5,7 +5,9 @@ mod loom_util;
 
 use loom::sync::Arc;
 use loom::thread;
-use loom_util::{block_on, poll_once_then_drop};
+use std::task::Poll;
+
+use loom_util::{block_on, noop_waker, poll_once_then_drop, poll_with};
 use myrt_sync::{Lock, Semaphore};
 
 #[test]
@@ -131,6 +133,74 @@ fn granted_slot_is_freed_and_reused_safely() {
         sem.release(1).unwrap();
         canceller.join().unwrap();
         assert_eq!(waiter.join().unwrap(), 1);
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn waiter_repolled_with_another_waker_after_its_slot_may_be_reused() {
+    // The waiter is granted (its slot freed) while another waiter may take
+    // the same slot; the re-poll (a new waker, so no shortcut) or the drop
+    // must tell from `served` alone and never touch the reused slot.
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let mut a = Box::pin(sem.acquire());
+        assert!(poll_with(a.as_mut(), &noop_waker()).is_pending());
+        let s1 = sem.clone();
+        let releaser = thread::spawn(move || s1.release(1).unwrap());
+        let s2 = sem.clone();
+        let other = thread::spawn(move || {
+            poll_once_then_drop(s2.acquire());
+        });
+        match poll_with(a.as_mut(), &noop_waker()) {
+            Poll::Ready(p) => drop(p.unwrap()),
+            Poll::Pending => drop(a),
+        }
+        releaser.join().unwrap();
+        other.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn close_vs_grant_vs_cancel_of_a_partial_waiter() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::bounded(2));
+        sem.try_acquire().unwrap().forget();
+        // Takes the one free permit and queues for the second.
+        let mut a = Box::pin(sem.acquire_many(2));
+        assert!(poll_with(a.as_mut(), &noop_waker()).is_pending());
+        let s1 = sem.clone();
+        let releaser = thread::spawn(move || s1.release(1).unwrap());
+        let s2 = sem.clone();
+        let closer = thread::spawn(move || s2.close());
+        match poll_with(a.as_mut(), &noop_waker()) {
+            Poll::Ready(Ok(p)) => assert_eq!(p.num_permits(), 2),
+            Poll::Ready(Err(e)) => assert_eq!(e, myrt_sync::AcquireError::Closed),
+            Poll::Pending => drop(a),
+        }
+        releaser.join().unwrap();
+        closer.join().unwrap();
+        assert_eq!(sem.available_permits(), 2, "a permit was lost or made up");
+        assert!(sem.release(1).is_err(), "bounded: nothing owed any more");
+    });
+}
+
+#[test]
+fn second_waiter_skips_the_cas_while_a_lock_free_give_back_races() {
+    loom::model(|| {
+        let sem = std::sync::Arc::new(Semaphore::new(1));
+        let held = sem.clone().try_acquire_owned().unwrap();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let s = sem.clone();
+                thread::spawn(move || drop(block_on(s.acquire()).unwrap()))
+            })
+            .collect();
+        drop(held);
+        for w in waiters {
+            w.join().unwrap();
+        }
         assert_eq!(sem.available_permits(), 1);
     });
 }

@@ -44,3 +44,13 @@ pub fn poll_once_then_drop<F: Future>(fut: F) -> Option<F::Output> {
         Poll::Pending => None,
     }
 }
+
+/// A waker that does nothing, for polling by hand.
+pub fn noop_waker() -> Waker {
+    Waker::from(Arc::new(Noop))
+}
+
+/// Polls `fut` once with `waker`.
+pub fn poll_with<F: Future + ?Sized>(fut: std::pin::Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    fut.poll(&mut Context::from_waker(waker))
+}
