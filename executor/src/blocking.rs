@@ -116,7 +116,11 @@ impl BlockingPool {
             t.raw().cancel();
         }
         let Some(timeout) = timeout else { return };
-        let deadline = Instant::now() + timeout;
+        // A timeout too large for an `Instant` waits (about) forever.
+        let now = Instant::now();
+        let deadline = now
+            .checked_add(timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
         // Threads report their exit by decrementing `threads`: wait on that
         // with the deadline rather than a join that could block forever.
         let mut st = lock(&self.inner.state);

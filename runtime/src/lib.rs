@@ -44,7 +44,7 @@ pub use myrt_executor::concurrent as executor;
 /// # Panics
 ///
 /// Panics if the runtime cannot be built (the OS refuses a thread or the
-/// poller) or when called from inside a runtime.
+/// poller) or when called from inside a runtime; [`try_run`] is the twin.
 ///
 /// # Examples
 ///
@@ -56,6 +56,24 @@ pub use myrt_executor::concurrent as executor;
 pub fn run<F: std::future::Future>(future: F) -> F::Output {
     let rt = runtime::Runtime::new().expect("failed to build the myrt runtime");
     rt.block_on(future)
+}
+
+/// Like [`run`], but reports failures instead of panicking.
+///
+/// # Errors
+///
+/// The OS error if the runtime cannot be built, or an error of kind
+/// `Other` (wrapping [`runtime::NestedBlockOn`]) when called from inside a
+/// runtime; `future` is dropped unpolled then.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(myrt::try_run(async { 7 }).unwrap(), 7);
+/// ```
+pub fn try_run<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+    let rt = runtime::Runtime::new()?;
+    rt.try_block_on(future).map_err(std::io::Error::other)
 }
 
 // ---- reactor side (driver, timers, networking, I/O) ----

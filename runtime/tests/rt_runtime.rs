@@ -117,6 +117,42 @@ fn shutdown_timeout_returns_on_time_with_a_stuck_blocking_job() {
 }
 
 #[test]
+fn shutdown_timeout_with_a_huge_timeout_waits_for_the_job_and_does_not_panic() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let f = finished.clone();
+    rt.spawn_blocking(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        f.fetch_add(1, Ordering::SeqCst);
+    });
+    // `Instant::now() + Duration::MAX` would overflow.
+    rt.shutdown_timeout(Duration::MAX);
+    assert_eq!(finished.load(Ordering::SeqCst), 1, "waited for the job");
+}
+
+#[test]
+fn try_spawn_try_all_and_try_run_report_errors_instead_of_panicking() {
+    use myrt::task::{try_all, try_spawn, try_spawn_blocking};
+    assert!(try_spawn(async {}).is_err());
+    assert!(try_spawn_blocking(|| ()).is_err());
+    assert!(try_all().is_err());
+    let v = myrt::try_run(async {
+        let h = try_spawn(async { 2 }).unwrap();
+        let b = try_spawn_blocking(|| 3).unwrap();
+        assert!(!try_all().unwrap().is_empty());
+        // Nested: an error, not a deadlock or a panic.
+        let nested = myrt::try_run(async { 0 }).unwrap_err();
+        assert!(nested.to_string().contains("runtime"), "{nested}");
+        h.await.unwrap() + b.await.unwrap()
+    })
+    .unwrap();
+    assert_eq!(v, 5);
+}
+
+#[test]
 fn current_thread_runtime_runs_tasks_inside_block_on() {
     let rt = Builder::new_current_thread().build().unwrap();
     let main_thread = std::thread::current().id();

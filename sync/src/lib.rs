@@ -75,5 +75,6 @@ pub use event::{Event, EventWait};
 pub use lock::{Lock, LockFuture, LockGuard, OwnedLockFuture, OwnedLockGuard, TryLockError};
 pub use queue::{GetError, LifoQueue, PriorityQueue, PutError, Queue, TaskDoneError};
 pub use semaphore::{
-    AcquireError, OwnedSemaphorePermit, ReleaseError, Semaphore, SemaphorePermit, TryAcquireError,
+    AcquireError, OwnedSemaphorePermit, ReleaseError, Semaphore, SemaphorePermit, TooManyPermits,
+    TryAcquireError, MAX_PERMITS,
 };

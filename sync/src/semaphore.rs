@@ -203,8 +203,17 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If `permits > MAX_PERMITS`.
+    /// If `permits > MAX_PERMITS`; [`try_new`](Self::try_new) is the twin.
     pub fn new(permits: usize) -> Self {
+        Self::try_new(permits).unwrap_or_else(|e| panic!("Semaphore::new: {e}"))
+    }
+
+    /// Like [`new`](Self::new), but too many permits is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyPermits`] if `permits > MAX_PERMITS`.
+    pub fn try_new(permits: usize) -> Result<Self, TooManyPermits> {
         Self::with_bound(permits, None)
     }
 
@@ -214,7 +223,8 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If `permits > MAX_PERMITS`.
+    /// If `permits > MAX_PERMITS`; [`try_bounded`](Self::try_bounded) is the
+    /// twin.
     ///
     /// # Examples
     ///
@@ -228,15 +238,23 @@ impl Semaphore {
     /// assert!(sem.release(1).is_ok());
     /// ```
     pub fn bounded(permits: usize) -> Self {
+        Self::try_bounded(permits).unwrap_or_else(|e| panic!("Semaphore::bounded: {e}"))
+    }
+
+    /// Like [`bounded`](Self::bounded), but too many permits is an error.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyPermits`] if `permits > MAX_PERMITS`.
+    pub fn try_bounded(permits: usize) -> Result<Self, TooManyPermits> {
         Self::with_bound(permits, Some(permits))
     }
 
-    fn with_bound(permits: usize, bound: Option<usize>) -> Self {
-        assert!(
-            permits <= MAX_PERMITS,
-            "a semaphore holds at most {MAX_PERMITS} permits"
-        );
-        Semaphore {
+    fn with_bound(permits: usize, bound: Option<usize>) -> Result<Self, TooManyPermits> {
+        if permits > MAX_PERMITS {
+            return Err(TooManyPermits { _priv: () });
+        }
+        Ok(Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
             served: AtomicU64::new(0),
             inner: Mutex::new(Inner {
@@ -245,7 +263,7 @@ impl Semaphore {
                 waiters: WaitList::new(),
             }),
             bound,
-        }
+        })
     }
 
     /// Permits that can be taken right now without waiting (zero while
@@ -758,6 +776,20 @@ impl fmt::Display for TryAcquireError {
 
 impl std::error::Error for TryAcquireError {}
 
+/// More permits than [`MAX_PERMITS`] were asked of a new semaphore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooManyPermits {
+    _priv: (),
+}
+
+impl fmt::Display for TooManyPermits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a semaphore holds at most {MAX_PERMITS} permits")
+    }
+}
+
+impl std::error::Error for TooManyPermits {}
+
 /// A release would push a bounded semaphore past its bound (Python's
 /// `ValueError: Semaphore released too many times`), or any semaphore past
 /// [`MAX_PERMITS`].
@@ -809,6 +841,14 @@ mod tests {
         s.close();
         assert!(s.is_closed());
         assert_eq!(s.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    }
+
+    #[test]
+    fn too_many_permits_is_an_error_for_the_try_twins() {
+        assert!(Semaphore::try_new(MAX_PERMITS).is_ok());
+        assert!(Semaphore::try_new(MAX_PERMITS + 1).is_err());
+        assert!(Semaphore::try_bounded(MAX_PERMITS + 1).is_err());
+        assert!(std::panic::catch_unwind(|| Semaphore::new(usize::MAX)).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use raw::{Notified, RawTask, Schedule};
 
-use crate::scheduler::Handle;
+use crate::scheduler::{Handle, NoRuntime};
 
 /// A task's id: unique among all tasks of the process, never reused.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,8 +110,7 @@ fn info(raw: RawTask) -> TaskInfo {
 ///
 /// # Panics
 ///
-/// Panics when called outside a runtime; [`Handle::try_current`] is the
-/// non-panicking way to find one.
+/// Panics when called outside a runtime; [`try_spawn`] is the twin.
 ///
 /// # Examples
 ///
@@ -131,11 +130,32 @@ where
     Handle::current().spawn(future)
 }
 
+/// Like [`spawn`], but outside a runtime it returns an error (and drops
+/// `future`) instead of panicking.
+///
+/// # Errors
+///
+/// [`NoRuntime`] when called outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// assert!(myrt_executor::task::try_spawn(async {}).is_err());
+/// ```
+pub fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, NoRuntime>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Ok(Handle::try_current()?.spawn(future))
+}
+
 /// Runs a blocking closure on the runtime's blocking pool.
 ///
 /// # Panics
 ///
-/// Panics when called outside a runtime.
+/// Panics when called outside a runtime; [`try_spawn_blocking`] is the
+/// twin.
 #[track_caller]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
 where
@@ -143,6 +163,20 @@ where
     R: Send + 'static,
 {
     Handle::current().spawn_blocking(f)
+}
+
+/// Like [`spawn_blocking`], but outside a runtime it returns an error
+/// instead of panicking.
+///
+/// # Errors
+///
+/// [`NoRuntime`] when called outside a runtime.
+pub fn try_spawn_blocking<F, R>(f: F) -> Result<JoinHandle<R>, NoRuntime>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    Ok(Handle::try_current()?.spawn_blocking(f))
 }
 
 /// Spawns tasks with options (a name).
@@ -216,9 +250,19 @@ pub fn current() -> Option<TaskInfo> {
 ///
 /// # Panics
 ///
-/// Panics when called outside a runtime.
+/// Panics when called outside a runtime; [`try_all`] is the twin.
 pub fn all() -> Vec<TaskInfo> {
     Handle::current().tasks()
+}
+
+/// Like [`all`], but outside a runtime it returns an error instead of
+/// panicking.
+///
+/// # Errors
+///
+/// [`NoRuntime`] when called outside a runtime.
+pub fn try_all() -> Result<Vec<TaskInfo>, NoRuntime> {
+    Ok(Handle::try_current()?.tasks())
 }
 
 pub(crate) fn collect_infos(reg: &registry::Registry) -> Vec<TaskInfo> {

@@ -180,7 +180,8 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics when called from inside a runtime.
+    /// Panics when called from inside a runtime;
+    /// [`try_block_on`](Self::try_block_on) is the twin.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.sched.block_on(future)

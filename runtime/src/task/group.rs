@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::{spawn, JoinHandle};
+use super::JoinHandle;
 
 /// Why one task of a [`TaskGroup`] failed.
 #[non_exhaustive]
@@ -194,9 +194,25 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     ///
     /// # Panics
     ///
-    /// Panics outside a runtime (as [`spawn`](crate::spawn)).
+    /// Panics outside a runtime (as [`spawn`](crate::spawn));
+    /// [`try_spawn`](Self::try_spawn) is the twin.
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F)
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        if let Err(e) = self.try_spawn(future) {
+            panic!("{e}");
+        }
+    }
+
+    /// Like [`spawn`](Self::spawn), but outside a runtime it returns an
+    /// error (and drops `future`) instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRuntime`](crate::runtime::NoRuntime) outside a runtime.
+    pub fn try_spawn<F>(&mut self, future: F) -> Result<(), crate::runtime::NoRuntime>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
@@ -205,7 +221,8 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
             shared: self.shared.clone(),
             key: None,
         };
-        self.handles.push(spawn(member));
+        self.handles.push(crate::task::try_spawn(member)?);
+        Ok(())
     }
 
     /// The number of tasks spawned into the group.

@@ -97,7 +97,8 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// # Panics
     ///
-    /// Panics outside a runtime (as [`spawn`](crate::spawn)).
+    /// Panics outside a runtime (as [`spawn`](crate::spawn));
+    /// [`try_spawn`](Self::try_spawn) is the twin.
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F)
     where
@@ -105,6 +106,20 @@ impl<T: Send + 'static> JoinSet<T> {
     {
         let handle = spawn(future);
         self.insert(handle);
+    }
+
+    /// Like [`spawn`](Self::spawn), but outside a runtime it returns an
+    /// error (and drops `future`) instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRuntime`](crate::runtime::NoRuntime) outside a runtime.
+    pub fn try_spawn<F>(&mut self, future: F) -> Result<(), crate::runtime::NoRuntime>
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.insert(crate::task::try_spawn(future)?);
+        Ok(())
     }
 
     /// Adds a task spawned elsewhere; the set now owns (and on drop

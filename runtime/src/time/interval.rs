@@ -120,6 +120,11 @@ impl Interval {
     }
 
     /// Polls for the next tick; see [`tick`](Interval::tick).
+    ///
+    /// # Panics
+    ///
+    /// As [`tick`](Interval::tick): outside a myrt runtime while the tick is
+    /// not due, unless the ticker came from [`try_interval`].
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         if Pin::new(&mut self.sleep).poll(cx).is_pending() {
             return Poll::Pending;

@@ -44,6 +44,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// An error of kind `Other` if called outside a myrt runtime.
 ///
+/// # Cancel safety
+///
+/// Cancel safe, as [`sleep`]: dropping the `Sleep` removes its timer.
+///
 /// # Examples
 ///
 /// ```
@@ -87,6 +91,10 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// # Errors
 ///
 /// An error of kind `Other` if called outside a myrt runtime.
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping the `Sleep` removes its timer.
 pub fn try_sleep_until(deadline: Instant) -> io::Result<Sleep> {
     Sleep::bound(deadline)
 }
@@ -96,6 +104,10 @@ pub fn try_sleep_until(deadline: Instant) -> io::Result<Sleep> {
 /// `Sleep` is `Unpin`, so it can be polled by `&mut` and reset in place.
 /// When the runtime shuts down, pending sleeps complete at once so nothing
 /// hangs.
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping a `Sleep` removes its timer, which never fires.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,

@@ -71,6 +71,10 @@ pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
 /// An error of kind `Other` if called outside a myrt runtime (`fut` is
 /// dropped). Awaiting the `Timeout` gives [`Elapsed`] as [`timeout`] does.
 ///
+/// # Cancel safety
+///
+/// As cancel safe as `fut`: dropping the `Timeout` drops `fut`.
+///
 /// # Examples
 ///
 /// ```
@@ -113,6 +117,10 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
 /// # Errors
 ///
 /// An error of kind `Other` if called outside a myrt runtime.
+///
+/// # Cancel safety
+///
+/// As cancel safe as `fut`.
 pub fn try_timeout_at<F: Future>(deadline: Instant, fut: F) -> io::Result<Timeout<F>> {
     Ok(Timeout {
         inner: Some(fut),
@@ -122,6 +130,10 @@ pub fn try_timeout_at<F: Future>(deadline: Instant, fut: F) -> io::Result<Timeou
 
 pin_project! {
     /// The future returned by [`timeout`] and [`timeout_at`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As cancel safe as the inner future: dropping a `Timeout` drops it.
     #[must_use = "futures do nothing unless awaited"]
     #[derive(Debug)]
     pub struct Timeout<F> {
