@@ -7,13 +7,7 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public items
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use tokio::sync::oneshot;
-
-const SPAWN: usize = 10_000;
-const YIELD_TASKS: usize = 200;
-const YIELDS: usize = 1_000;
-const ROUNDS: usize = 1_000;
-const CHAIN: usize = 1_000;
+use myrt_benches::rt_cases::{on_myrt, on_tokio, SPAWN};
 
 #[derive(Copy, Clone, Debug)]
 enum Flavor {
@@ -55,70 +49,6 @@ fn tokio_rt(f: Flavor) -> tokio::runtime::Runtime {
             .unwrap(),
     }
 }
-
-/// The same workload bodies for both runtimes: `$spawn` spawns a task,
-/// `$yield_now` yields.
-macro_rules! workloads {
-    ($m:ident, $spawn:path, $yield_now:path) => {
-        mod $m {
-            use super::*;
-
-            pub(crate) async fn spawn_many() {
-                let hs: Vec<_> = (0..SPAWN).map(|i| $spawn(async move { i })).collect();
-                let mut s = 0;
-                for h in hs {
-                    s += h.await.unwrap();
-                }
-                assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
-            }
-
-            pub(crate) async fn yield_many() {
-                let hs: Vec<_> = (0..YIELD_TASKS)
-                    .map(|_| {
-                        $spawn(async {
-                            for _ in 0..YIELDS {
-                                $yield_now().await;
-                            }
-                        })
-                    })
-                    .collect();
-                for h in hs {
-                    h.await.unwrap();
-                }
-            }
-
-            pub(crate) async fn ping_pong() {
-                for i in 0..ROUNDS {
-                    let (tx1, rx1) = oneshot::channel::<usize>();
-                    let (tx2, rx2) = oneshot::channel::<usize>();
-                    $spawn(async move {
-                        let v = rx1.await.unwrap();
-                        tx2.send(v + 1).unwrap();
-                    });
-                    tx1.send(i).unwrap();
-                    assert_eq!(rx2.await.unwrap(), i + 1);
-                }
-            }
-
-            fn chain(n: usize, done: oneshot::Sender<()>) {
-                if n == 0 {
-                    done.send(()).unwrap();
-                } else {
-                    $spawn(async move { chain(n - 1, done) });
-                }
-            }
-
-            pub(crate) async fn chained_spawn() {
-                let (tx, rx) = oneshot::channel();
-                $spawn(async move { chain(CHAIN, tx) });
-                rx.await.unwrap();
-            }
-        }
-    };
-}
-
-workloads!(on_myrt, myrt::spawn, myrt::task::yield_now);
-workloads!(on_tokio, tokio::spawn, tokio::task::yield_now);
 
 fn flavors() -> [Flavor; 3] {
     [Flavor::Multi(2), Flavor::Multi(4), Flavor::Current]

@@ -1,0 +1,215 @@
+//! The benchmarks whose criterion figures swing with the host, as
+//! interleaved pairs: myrt's and tokio's version of each run back to back,
+//! alternating which goes first, many times over on fresh runtimes, and the
+//! ratio is taken per round. The sync scenarios of `benches/sync.rs` (both
+//! sides on one tokio runtime, only the primitive differs) and the
+//! cross-thread hand-off `ping_pong` of `benches/rt.rs` (each side on its
+//! own runtime).
+//!
+//! Criterion measures one side for seconds and then the other, so a slow
+//! period of the shared host (this VM has some that halve cross-core speed
+//! for seconds) can land on one side only. Pairs see the same periods.
+//!
+//! ```text
+//! cargo run --release -p myrt-benches --example paired [-- ROUNDS]
+//! ```
+//!
+//! Prints a Markdown table: per-run medians and the median (and range) of
+//! the per-round myrt/tokio time ratios. Where it makes sense, a floor (the
+//! same tasks without the primitive) is timed too, and the last column
+//! compares the time each side spends above it: the primitive plus the
+//! wake-ups it causes. About two minutes with 15 rounds.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use myrt_benches::rt_cases::{on_myrt, on_tokio};
+use myrt_benches::sync_cases as cases;
+
+type Case = fn() -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs one case once and returns its wall time in seconds.
+type Timer = Box<dyn FnMut() -> f64>;
+
+/// The runners of one round, on runtimes built for that round.
+struct Round {
+    myrt: Timer,
+    tokio: Timer,
+    floor: Option<Timer>,
+}
+
+/// One scenario: its name, how to set up a round, and how many pairs one
+/// round times.
+struct Pair {
+    name: &'static str,
+    round: Box<dyn Fn() -> Round>,
+    pairs_per_round: usize,
+}
+
+/// A sync scenario: both sides as tasks on one tokio runtime.
+fn on_tokio_rt(name: &'static str, myrt: Case, tokio: Case, floor: Option<Case>, n: usize) -> Pair {
+    Pair {
+        name,
+        round: Box::new(move || {
+            let rt = std::rc::Rc::new(tokio_rt(2));
+            let (r1, r2, r3) = (rt.clone(), rt.clone(), rt);
+            Round {
+                myrt: Box::new(move || time(&r1, myrt)),
+                tokio: Box::new(move || time(&r2, tokio)),
+                floor: floor.map(|f| Box::new(move || time(&r3, f)) as Timer),
+            }
+        }),
+        pairs_per_round: n,
+    }
+}
+
+fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// `ping_pong` on a myrt and a tokio runtime with `workers` workers each.
+fn ping_pong(name: &'static str, workers: usize) -> Pair {
+    Pair {
+        name,
+        round: Box::new(move || {
+            let m = myrt::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .build()
+                .expect("myrt runtime");
+            let t = tokio_rt(workers);
+            Round {
+                myrt: Box::new(move || {
+                    let start = Instant::now();
+                    m.block_on(on_myrt::ping_pong());
+                    start.elapsed().as_secs_f64()
+                }),
+                tokio: Box::new(move || {
+                    let start = Instant::now();
+                    t.block_on(on_tokio::ping_pong());
+                    start.elapsed().as_secs_f64()
+                }),
+                floor: None,
+            }
+        }),
+        pairs_per_round: 10,
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn time(rt: &tokio::runtime::Runtime, case: Case) -> f64 {
+    let start = Instant::now();
+    rt.block_on(rt.spawn(case())).expect("scenario panicked");
+    start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("ROUNDS must be a number"))
+        .unwrap_or(15);
+    assert!(rounds > 0, "ROUNDS must be at least 1");
+    let pairs = [
+        on_tokio_rt(
+            "sync/lock_8x1000",
+            || Box::pin(cases::myrt_lock()),
+            || Box::pin(cases::tokio_mutex()),
+            None,
+            40,
+        ),
+        on_tokio_rt(
+            "sync/semaphore_64_on_4",
+            || Box::pin(cases::myrt_semaphore()),
+            || Box::pin(cases::tokio_semaphore()),
+            Some(|| Box::pin(cases::floor_semaphore())),
+            20,
+        ),
+        on_tokio_rt(
+            "sync/queue 4→1 (tokio mpsc)",
+            || Box::pin(cases::myrt_queue(1)),
+            || Box::pin(cases::tokio_mpsc()),
+            None,
+            6,
+        ),
+        on_tokio_rt(
+            "sync/queue 4→4 (tokio mpsc 4→1)",
+            || Box::pin(cases::myrt_queue(4)),
+            || Box::pin(cases::tokio_mpsc()),
+            None,
+            6,
+        ),
+        on_tokio_rt(
+            "sync/event_fanout_100",
+            || Box::pin(cases::myrt_event_fanout()),
+            || Box::pin(cases::tokio_notify_fanout()),
+            Some(|| Box::pin(cases::floor_fanout())),
+            200,
+        ),
+        ping_pong("ping_pong/multi2 (own runtimes)", 2),
+        ping_pong("ping_pong/multi4 (own runtimes)", 4),
+    ];
+    println!(
+        "| scenario | myrt | tokio | ratio (median of {rounds} rounds) | range | \
+         floor (no primitive) | myrt/tokio time above the floor |"
+    );
+    println!("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
+    for p in &pairs {
+        let (mut ms, mut ts, mut ratios, mut fs) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..rounds {
+            let mut round = (p.round)();
+            // Warm up both (allocator, thread start).
+            (round.myrt)();
+            (round.tokio)();
+            let (mut m, mut t, mut f) = (vec![], vec![], vec![]);
+            for k in 0..p.pairs_per_round {
+                if k % 2 == 0 {
+                    m.push((round.myrt)());
+                    t.push((round.tokio)());
+                } else {
+                    t.push((round.tokio)());
+                    m.push((round.myrt)());
+                }
+                if let Some(floor) = round.floor.as_mut() {
+                    f.push(floor());
+                }
+            }
+            if !f.is_empty() {
+                fs.push(median(&mut f));
+            }
+            let (mm, tm) = (median(&mut m), median(&mut t));
+            ms.push(mm);
+            ts.push(tm);
+            ratios.push(mm / tm);
+        }
+        let (m, t, r) = (median(&mut ms), median(&mut ts), median(&mut ratios));
+        let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
+        let (floor, above) = if fs.is_empty() {
+            ("–".to_owned(), "–".to_owned())
+        } else {
+            let f = median(&mut fs);
+            (fmt(f), format!("{:.2}", (m - f) / (t - f)))
+        };
+        println!(
+            "| {} | {} | {} | **{r:.2}** | {lo:.2}–{hi:.2} | {floor} | {above} |",
+            p.name,
+            fmt(m),
+            fmt(t)
+        );
+    }
+}
+
+fn fmt(secs: f64) -> String {
+    if secs >= 1e-3 {
+        format!("{:.2} ms", secs * 1e3)
+    } else {
+        format!("{:.1} µs", secs * 1e6)
+    }
+}
