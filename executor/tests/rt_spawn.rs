@@ -161,7 +161,7 @@ fn abort_handle_aborts_a_task_awaited_elsewhere() {
 }
 
 #[test]
-fn abort_handle_outliving_its_task_keeps_the_output_and_frees_later() {
+fn abort_handle_outliving_its_task_and_runtime_frees_the_task_last() {
     let rt = Scheduler::multi_thread(2).unwrap();
     let abort = rt.block_on(async {
         let h = task::spawn(async { String::from("done") });

@@ -123,11 +123,17 @@ fn shutdown_timeout_with_a_huge_timeout_waits_for_the_job_and_does_not_panic() {
         .build()
         .unwrap();
     let finished = Arc::new(AtomicUsize::new(0));
-    let f = finished.clone();
+    let started = Arc::new(AtomicUsize::new(0));
+    let (f, s) = (finished.clone(), started.clone());
     rt.spawn_blocking(move || {
+        s.fetch_add(1, Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(30));
         f.fetch_add(1, Ordering::SeqCst);
     });
+    // A job still queued at shutdown is cancelled: wait until it runs.
+    while started.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     // `Instant::now() + Duration::MAX` would overflow.
     rt.shutdown_timeout(Duration::MAX);
     assert_eq!(finished.load(Ordering::SeqCst), 1, "waited for the job");
@@ -142,7 +148,9 @@ fn try_spawn_try_all_and_try_run_report_errors_instead_of_panicking() {
     let v = myrt::try_run(async {
         let h = try_spawn(async { 2 }).unwrap();
         let b = try_spawn_blocking(|| 3).unwrap();
-        assert!(!try_all().unwrap().is_empty());
+        let parked = try_spawn(std::future::pending::<()>()).unwrap();
+        assert!(try_all().unwrap().iter().any(|t| t.id == parked.id()));
+        parked.abort();
         // Nested: an error, not a deadlock or a panic.
         let nested = myrt::try_run(async { 0 }).unwrap_err();
         assert!(nested.to_string().contains("runtime"), "{nested}");

@@ -195,3 +195,27 @@ fn park_block_on<F: std::future::Future>(fut: F) -> F::Output {
         std::thread::park();
     }
 }
+
+#[test]
+fn a_completed_sleep_lets_go_of_its_runtime_and_waits_on_the_next_one() {
+    let rt1 = myrt::runtime::Runtime::new().unwrap();
+    // In an Option: a `Sleep` is itself awaitable.
+    let mut s = rt1
+        .block_on(async {
+            let mut s = sleep(Duration::from_millis(5));
+            (&mut s).await;
+            Some(s)
+        })
+        .unwrap();
+    drop(rt1);
+    let rt2 = myrt::runtime::Runtime::new().unwrap();
+    rt2.block_on(async move {
+        let start = Instant::now();
+        s.reset(start + Duration::from_millis(30));
+        (&mut s).await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(30),
+            "completed at once: still tied to the dropped runtime"
+        );
+    });
+}

@@ -204,8 +204,12 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `permits > MAX_PERMITS`; [`try_new`](Self::try_new) is the twin.
+    #[track_caller]
     pub fn new(permits: usize) -> Self {
-        Self::try_new(permits).unwrap_or_else(|e| panic!("Semaphore::new: {e}"))
+        match Self::try_new(permits) {
+            Ok(s) => s,
+            Err(e) => panic!("Semaphore::new: {e}"),
+        }
     }
 
     /// Like [`new`](Self::new), but too many permits is an error.
@@ -237,8 +241,12 @@ impl Semaphore {
     /// p.forget();
     /// assert!(sem.release(1).is_ok());
     /// ```
+    #[track_caller]
     pub fn bounded(permits: usize) -> Self {
-        Self::try_bounded(permits).unwrap_or_else(|e| panic!("Semaphore::bounded: {e}"))
+        match Self::try_bounded(permits) {
+            Ok(s) => s,
+            Err(e) => panic!("Semaphore::bounded: {e}"),
+        }
     }
 
     /// Like [`bounded`](Self::bounded), but too many permits is an error.

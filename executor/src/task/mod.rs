@@ -251,6 +251,7 @@ pub fn current() -> Option<TaskInfo> {
 /// # Panics
 ///
 /// Panics when called outside a runtime; [`try_all`] is the twin.
+#[track_caller]
 pub fn all() -> Vec<TaskInfo> {
     Handle::current().tasks()
 }

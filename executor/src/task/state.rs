@@ -10,8 +10,8 @@
 //!   while it is clear and `COMPLETE` is clear the `JoinHandle` owns the slot.
 //! - `CANCELLED`: abort was requested; whoever holds `RUNNING` drops the
 //!   future instead of polling it again.
-//! - The count covers: the registry, the `JoinHandle`, each `Waker`, and the
-//!   one `Notified` (queue entry or running poller).
+//! - The count covers: the registry, the `JoinHandle`, each `AbortHandle`,
+//!   each `Waker`, and the one `Notified` (queue entry or running poller).
 
 use crate::loom::{AtomicUsize, Ordering::*};
 

@@ -178,3 +178,4 @@ common::datagram_impls!(
     std::os::unix::net::UnixDatagram,
     SocketAddr
 );
+common::as_raw_fd!(UnixListener, UnixStream, UnixDatagram);

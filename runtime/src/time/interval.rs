@@ -67,7 +67,8 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 
 /// Like [`interval`], but a zero `period` or a missing runtime is an
 /// error: the ticker is tied to the current runtime at once (see
-/// [`try_sleep`](super::try_sleep)), so ticking never panics.
+/// [`try_sleep`](super::try_sleep)), so ticking never panics. Once that
+/// runtime is gone every tick completes at once, so stop ticking then.
 ///
 /// # Errors
 ///

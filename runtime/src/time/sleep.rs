@@ -38,7 +38,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Like [`sleep`], but ties the `Sleep` to the current runtime at once and
 /// reports a missing runtime instead of panicking when polled. The returned
-/// `Sleep` may then be polled from any thread while that runtime lives.
+/// `Sleep` may then be awaited from any thread while a multi-thread runtime
+/// lives (a current-thread runtime fires timers only inside its
+/// `block_on`). Once its runtime is gone, it completes at once.
 ///
 /// # Errors
 ///
@@ -111,9 +113,12 @@ pub fn try_sleep_until(deadline: Instant) -> io::Result<Sleep> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    /// The runtime's driver: taken at the first pending poll, or at creation
-    /// by the `try_` constructors.
+    /// The runtime's driver: taken at the first pending poll (and let go
+    /// again on completion), or for good at creation by the `try_`
+    /// constructors.
     handle: Option<Handle>,
+    /// Made by a `try_` constructor: `handle` stays.
+    bound: bool,
     /// Our timer in the wheel, while registered.
     key: Option<Key>,
 }
@@ -124,6 +129,7 @@ impl Sleep {
         Sleep {
             deadline,
             handle: None,
+            bound: false,
             key: None,
         }
     }
@@ -134,6 +140,7 @@ impl Sleep {
         Ok(Sleep {
             deadline,
             handle: Some(handle),
+            bound: true,
             key: None,
         })
     }
@@ -174,6 +181,15 @@ impl Sleep {
             handle.remove_timer(key);
         }
     }
+
+    /// Done: drop the timer, and the runtime unless bound to it, so that a
+    /// reset `Sleep` (or an `Interval`) finds the runtime it is polled in.
+    fn complete(&mut self) {
+        self.cancel();
+        if !self.bound {
+            self.handle = None;
+        }
+    }
 }
 
 impl Future for Sleep {
@@ -182,7 +198,7 @@ impl Future for Sleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         if Instant::now() >= this.deadline {
-            this.cancel();
+            this.complete();
             return Poll::Ready(());
         }
         let handle = this.handle.get_or_insert_with(Handle::current);
@@ -191,7 +207,10 @@ impl Future for Sleep {
                 this.key = Some(k);
                 Poll::Pending
             }
-            TimerPoll::Due | TimerPoll::Shutdown => Poll::Ready(()),
+            TimerPoll::Due | TimerPoll::Shutdown => {
+                this.complete();
+                Poll::Ready(())
+            }
         }
     }
 }
