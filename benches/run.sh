@@ -7,6 +7,7 @@
 #   benches/run.sh                 # everything
 #   benches/run.sh tcp_echo        # only benches matching a criterion filter
 #   NO_HTTP=1 benches/run.sh       # skip the wrk comparison
+#   NO_PAIRED=1 benches/run.sh     # skip the interleaved pairs (examples/paired.rs)
 #   BENCH_WARMUP=2 BENCH_MEASURE=5 benches/run.sh   # longer, steadier runs
 #
 # Only results produced by this run go into the report (older criterion
@@ -51,7 +52,15 @@ if [[ -z "${NO_HTTP:-}" ]]; then
     HTTP_JSON=(--http "$CARGO_TARGET_DIR/bench-http.json")
 fi
 
+PAIRED=()
+if [[ -z "${NO_PAIRED:-}" ]]; then
+    echo "== interleaved pairs (examples/paired.rs, about a minute)"
+    cargo run -q --release -p myrt-benches --example paired > "$CARGO_TARGET_DIR/paired.md"
+    cat "$CARGO_TARGET_DIR/paired.md"
+    PAIRED=(--paired "$CARGO_TARGET_DIR/paired.md")
+fi
+
 echo "== report"
 python3 "$ROOT/benches/report.py" --criterion "$CARGO_TARGET_DIR/criterion" \
-    --since "$SINCE" "${HTTP_JSON[@]}" --note "Load average before the run: $LOAD" \
+    --since "$SINCE" "${HTTP_JSON[@]}" "${PAIRED[@]}" --note "Load average before the run: $LOAD" \
     --doc "$ROOT/docs/benchmarks.md" --svg "$ROOT/docs/benchmarks.svg"
