@@ -7,7 +7,8 @@
 #   benches/run.sh                 # everything
 #   benches/run.sh tcp_echo        # only benches matching a criterion filter
 #   NO_HTTP=1 benches/run.sh       # skip the wrk comparison
-#   NO_PAIRED=1 benches/run.sh     # skip the interleaved pairs (examples/paired.rs)
+#   NO_PAIRED=1 benches/run.sh     # skip the interleaved pairs (examples/paired.rs;
+#                                  # also skipped when a filter is given)
 #   BENCH_WARMUP=2 BENCH_MEASURE=5 benches/run.sh   # longer, steadier runs
 #
 # Only results produced by this run go into the report (older criterion
@@ -53,8 +54,8 @@ if [[ -z "${NO_HTTP:-}" ]]; then
 fi
 
 PAIRED=()
-if [[ -z "${NO_PAIRED:-}" ]]; then
-    echo "== interleaved pairs (examples/paired.rs, about a minute)"
+if [[ -z "${NO_PAIRED:-}" && $# -eq 0 ]]; then
+    echo "== interleaved pairs (examples/paired.rs, about two minutes)"
     cargo run -q --release -p myrt-benches --example paired > "$CARGO_TARGET_DIR/paired.md"
     cat "$CARGO_TARGET_DIR/paired.md"
     PAIRED=(--paired "$CARGO_TARGET_DIR/paired.md")

@@ -42,11 +42,7 @@ fn tokio_rt(f: Flavor) -> tokio::runtime::Runtime {
             .enable_all()
             .build()
             .unwrap(),
-        Flavor::Multi(n) => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build()
-            .unwrap(),
+        Flavor::Multi(n) => myrt_benches::tokio_rt(n),
     }
 }
 

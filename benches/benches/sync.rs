@@ -1,22 +1,15 @@
 //! myrt-sync primitives beside tokio::sync's nearest equivalents, all run on
 //! a tokio multi-thread runtime (the primitives are executor-agnostic, so
 //! only the primitive differs). The scenarios are in
-//! `myrt_benches::sync_cases`; `examples/sync_paired.rs` runs the same ones
-//! as interleaved pairs.
+//! `myrt_benches::sync_cases`; `examples/paired.rs` runs the same ones as
+//! interleaved pairs.
 
 use std::future::Future;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Bencher, Criterion};
 use myrt_benches::sync_cases as cases;
-use tokio::runtime::Runtime;
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
+use myrt_benches::{run_task, tokio_rt};
 
 /// Times `iters` runs of the scenario `case` as a task on a tokio runtime
 /// built for this sample (building and dropping it is not timed).
@@ -31,10 +24,10 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     b.iter_custom(|iters| {
-        let rt = runtime();
+        let rt = tokio_rt(2);
         let start = Instant::now();
         for _ in 0..iters {
-            rt.block_on(rt.spawn(case())).expect("scenario panicked");
+            run_task(&rt, case());
         }
         start.elapsed()
     })

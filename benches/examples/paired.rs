@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use myrt_benches::rt_cases::{on_myrt, on_tokio};
 use myrt_benches::sync_cases as cases;
+use myrt_benches::{run_task, tokio_rt};
 
 type Case = fn() -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -53,23 +54,18 @@ fn on_tokio_rt(name: &'static str, myrt: Case, tokio: Case, floor: Option<Case>,
         name,
         round: Box::new(move || {
             let rt = std::rc::Rc::new(tokio_rt(2));
-            let (r1, r2, r3) = (rt.clone(), rt.clone(), rt);
+            let timer = |case: Case| -> Timer {
+                let rt = rt.clone();
+                Box::new(move || time(&rt, case))
+            };
             Round {
-                myrt: Box::new(move || time(&r1, myrt)),
-                tokio: Box::new(move || time(&r2, tokio)),
-                floor: floor.map(|f| Box::new(move || time(&r3, f)) as Timer),
+                myrt: timer(myrt),
+                tokio: timer(tokio),
+                floor: floor.map(timer),
             }
         }),
         pairs_per_round: n,
     }
-}
-
-fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 /// `ping_pong` on a myrt and a tokio runtime with `workers` workers each.
@@ -107,7 +103,7 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn time(rt: &tokio::runtime::Runtime, case: Case) -> f64 {
     let start = Instant::now();
-    rt.block_on(rt.spawn(case())).expect("scenario panicked");
+    run_task(rt, case());
     start.elapsed().as_secs_f64()
 }
 

@@ -2,3 +2,22 @@
 
 pub mod rt_cases;
 pub mod sync_cases;
+
+/// A tokio multi-thread runtime with `workers` workers and every driver on,
+/// as every bench builds it.
+pub fn tokio_rt(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Runs `case` as a task on `rt` and waits for it (so that no scenario
+/// runs on a `block_on` thread, which would park instead of spinning).
+pub fn run_task<F>(rt: &tokio::runtime::Runtime, case: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(rt.spawn(case)).expect("scenario panicked");
+}

@@ -2,7 +2,7 @@
 //! its nearest tokio::sync equivalent. Both run as tokio tasks on the same
 //! tokio multi-thread runtime (the myrt primitives are executor-agnostic),
 //! so only the primitive differs. Shared by `benches/sync.rs` (criterion)
-//! and `examples/sync_paired.rs` (interleaved pairs).
+//! and `examples/paired.rs` (interleaved pairs).
 //!
 //! Every function must run inside a tokio multi-thread runtime; each checks
 //! its own result, so a broken primitive fails the bench instead of timing

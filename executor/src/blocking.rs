@@ -116,15 +116,19 @@ impl BlockingPool {
             t.raw().cancel();
         }
         let Some(timeout) = timeout else { return };
-        // A timeout too large for an `Instant` waits (about) forever.
-        let now = Instant::now();
-        let deadline = now
-            .checked_add(timeout)
-            .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
+        // A timeout too large for an `Instant` means no limit.
+        let deadline = Instant::now().checked_add(timeout);
         // Threads report their exit by decrementing `threads`: wait on that
         // with the deadline rather than a join that could block forever.
         let mut st = lock(&self.inner.state);
         while st.threads > 0 {
+            let Some(deadline) = deadline else {
+                st = match self.inner.cv.wait(st) {
+                    Ok(g) => g,
+                    Err(p) => p.into_inner(),
+                };
+                continue;
+            };
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -166,6 +170,8 @@ impl Inner {
                     // No thread: the job waits for a running one; if there is
                     // none, fail the job rather than leave it queued forever.
                     st.threads -= 1;
+                    // A shutdown may be waiting for `threads` to fall.
+                    self.cv.notify_all();
                     if st.threads == 0 {
                         let t = st.queue.pop_back();
                         drop(st);

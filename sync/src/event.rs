@@ -36,11 +36,11 @@ use crate::wait_list::{Key, WaitList};
 /// ```
 pub struct Event {
     flag: AtomicBool,
-    /// Bumped (under the lock) by every `set`, which also frees every
-    /// queued waiter's slot: a waiter that sees a generation other than the
-    /// one it queued in knows it was released, without taking the lock, and
-    /// must not touch its (freed) slot.
-    /// 64 bits on every target, so it never comes round again.
+    /// Bumped (under the lock) by every `set`, which also detaches the whole
+    /// waiter list: a waiter that sees a generation other than the one it
+    /// queued in knows it was released, without taking the lock, and must
+    /// not touch its slot (its key means nothing any more). 64 bits on
+    /// every target, so it never comes round again.
     generation: AtomicU64,
     waiters: Mutex<WaitList<()>>,
 }
@@ -148,8 +148,9 @@ impl EventWait<'_> {
 }
 
 /// What [`Waker::will_wake`] compares (data and vtable addresses), kept
-/// without a clone of the waker. Only compared while our slot holds the
-/// waker it was taken from, so the addresses cannot have been reused.
+/// without a clone of the waker. A comparison only counts if the waiter is
+/// still queued afterwards: then the slot held the waker it was taken from
+/// throughout, so its addresses cannot have been reused.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct WakerId(usize, usize);
 
@@ -187,11 +188,15 @@ impl Future for EventWait<'_> {
                 Poll::Pending
             }
             Some((key, gen)) => {
+                // Compare first, then check the generation: if we are still
+                // queued after the comparison, the slot's waker was alive
+                // during it, so equal addresses mean the same waker.
+                let same = this.waker == WakerId::of(cx.waker());
                 if this.released(gen, Ordering::Acquire) {
                     this.queued = None;
                     return Poll::Ready(());
                 }
-                if this.waker == WakerId::of(cx.waker()) {
+                if same {
                     // Still queued with this very waker: `set` will wake it.
                     return Poll::Pending;
                 }

@@ -97,6 +97,7 @@ impl Semaphore {
     /// Hands `n` released permits to the queue front first, then to the
     /// free count. Call with the mutex held.
     fn release_locked(&self, g: &mut Inner, mut n: usize, wakers: &mut Wakers) {
+        let mut last_granted = None;
         while n > 0 {
             let Some(front) = g.waiters.front() else {
                 break;
@@ -108,11 +109,14 @@ impl Semaphore {
             if w.assigned < w.requested {
                 break;
             }
-            let ticket = w.ticket;
+            last_granted = Some(w.ticket);
             wakers.push(g.waiters.take_waker(front));
             // The waiter learns of the grant from `served` and never touches
             // its slot again, so the slot is freed here.
             g.waiters.remove(front);
+        }
+        if let Some(ticket) = last_granted {
+            // Grants go in ticket order: one store covers them all.
             self.served.store(ticket + 1, Ordering::Release);
         }
         if n > 0 {

@@ -125,7 +125,7 @@ impl<D> WaitList<D> {
     }
 
     /// Re-queues an unlinked waiter at the back.
-    pub(crate) fn link_back(&mut self, key: Key) {
+    fn link_back(&mut self, key: Key) {
         let tail = self.tail;
         let s = self.slot_mut(key);
         debug_assert!(!s.linked);
@@ -160,7 +160,7 @@ impl<D> WaitList<D> {
     }
 
     /// Takes a waiter out of the queue; its slot stays with its owner.
-    pub(crate) fn unlink(&mut self, key: Key) {
+    fn unlink(&mut self, key: Key) {
         let s = self.slot_mut(key);
         if !s.linked {
             return;

@@ -37,9 +37,7 @@ impl Wake for Noop {
 /// Polls once, then drops the future: a waiter cancelled at an arbitrary
 /// point. Returns the output if the single poll completed it.
 pub fn poll_once_then_drop<F: Future>(fut: F) -> Option<F::Output> {
-    let waker = Waker::from(Arc::new(Noop));
-    let mut fut = pin!(fut);
-    match fut.as_mut().poll(&mut Context::from_waker(&waker)) {
+    match poll_with(pin!(fut), &noop_waker()) {
         Poll::Ready(v) => Some(v),
         Poll::Pending => None,
     }
