@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
+use crate::hooks::Hooks;
 use crate::loom::{lock, Condvar, Mutex};
-use crate::scheduler::Hooks;
 use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
 
 pub(crate) struct BlockingPool {

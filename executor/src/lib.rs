@@ -11,9 +11,12 @@ pub mod park;
 
 mod blocking;
 pub mod coop;
+mod hooks;
 pub mod scheduler;
+mod spawn;
 pub mod task;
 
 pub use scheduler::{Handle, Scheduler};
-pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
+pub use spawn::{spawn, spawn_blocking};
+pub use task::{JoinError, JoinHandle};
 pub mod concurrent;

@@ -12,10 +12,12 @@ use loom::thread;
 use super::queue::{local, Inject};
 use crate::task::{new_task, Notified, RawTask, Schedule};
 
-struct NoSched;
+struct NoSched(std::sync::atomic::AtomicUsize);
 impl Schedule for NoSched {
     fn schedule(&self, task: Notified, _yielded: bool) {
         drop(task);
+        // Touch `self` after giving the task up (see `task::schedule`).
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     fn release(&self, _task: RawTask) -> bool {
         false
@@ -32,7 +34,12 @@ impl Future for Count {
 }
 
 fn task(runs: &Arc<AtomicUsize>) -> Notified {
-    let (n, h) = new_task(Count(runs.clone()), NoSched, None, false);
+    let (n, h) = new_task(
+        Count(runs.clone()),
+        NoSched(std::sync::atomic::AtomicUsize::new(0)),
+        None,
+        false,
+    );
     drop(h);
     n
 }

@@ -20,16 +20,12 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use crate::blocking::BlockingPool;
+use crate::hooks::Hooks;
 use crate::park::{CondvarPark, Park};
 use crate::task::registry::Registry;
 use crate::task::{self, JoinHandle, TaskInfo};
 
-/// Runs a closure when a runtime thread starts or stops.
-pub type ThreadHook = Arc<dyn Fn() + Send + Sync + 'static>;
-/// Enters a context on a runtime thread (the `myrt` runtime uses it to make
-/// its I/O driver current); the returned guard is dropped when the thread
-/// (or `block_on`) leaves.
-pub type EnterHook = Arc<dyn Fn() -> Box<dyn Any> + Send + Sync + 'static>;
+pub use crate::hooks::{EnterHook, ThreadHook};
 
 /// Which scheduler a [`Config`] builds.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -92,26 +88,6 @@ impl fmt::Debug for Config {
     }
 }
 
-/// The hooks every runtime thread runs.
-pub(crate) struct Hooks {
-    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
-    pub(crate) on_thread_start: Option<ThreadHook>,
-    pub(crate) on_thread_stop: Option<ThreadHook>,
-    pub(crate) on_enter: Option<EnterHook>,
-    pub(crate) handle: std::sync::OnceLock<Kind>,
-}
-
-impl Hooks {
-    /// Context for a blocking-pool thread: the handle is current (so it can
-    /// spawn), but `block_on` is allowed.
-    pub(crate) fn enter_blocking(&self) -> Option<(EnterGuard, Option<Box<dyn Any>>)> {
-        let handle = self.handle.get()?.upgrade()?;
-        let guard = handle.enter_inner(false);
-        let embed = self.on_enter.as_ref().map(|f| f());
-        Some((guard, embed))
-    }
-}
-
 /// State every scheduler has.
 pub(crate) struct Common {
     pub(crate) registry: Registry,
@@ -119,6 +95,16 @@ pub(crate) struct Common {
     pub(crate) hooks: Arc<Hooks>,
     pub(crate) park: Arc<dyn Park>,
     pub(crate) workers: usize,
+}
+
+/// Lets blocking threads make this runtime current (through a weak handle:
+/// the pool must not keep the scheduler alive).
+fn set_enter_runtime(hooks: &Hooks, kind: Kind) {
+    let _ = hooks.enter_runtime.set(Box::new(move || {
+        let handle = kind.upgrade()?;
+        let guard: Box<dyn Any> = Box::new(handle.enter_inner(false));
+        Some(guard)
+    }));
 }
 
 /// A weak handle (what runtime threads keep, to avoid a cycle).
@@ -451,7 +437,7 @@ impl Scheduler {
             on_thread_start: config.on_thread_start.clone(),
             on_thread_stop: config.on_thread_stop.clone(),
             on_enter: config.on_enter.clone(),
-            handle: std::sync::OnceLock::new(),
+            enter_runtime: std::sync::OnceLock::new(),
         });
         let workers = match config.flavor {
             Flavor::CurrentThread => 1,
@@ -471,12 +457,12 @@ impl Scheduler {
         let (strong, threads) = match config.flavor {
             Flavor::CurrentThread => {
                 let s = current::Shared::new(common);
-                let _ = hooks.handle.set(Kind::Current(Arc::downgrade(&s)));
+                set_enter_runtime(&hooks, Kind::Current(Arc::downgrade(&s)));
                 (Strong::Current(s), Vec::new())
             }
             Flavor::MultiThread => {
                 let s = multi::Shared::new(common, workers);
-                let _ = hooks.handle.set(Kind::Multi(Arc::downgrade(&s)));
+                set_enter_runtime(&hooks, Kind::Multi(Arc::downgrade(&s)));
                 let handle = Handle {
                     kind: Strong::Multi(s.clone()),
                 };

@@ -15,11 +15,15 @@ use super::{new_task, JoinHandle, Notified, RawTask, Schedule};
 /// A scheduler that queues woken tasks for the model to run. Holding a loom
 /// `Arc` inside each task makes loom report a leaked task.
 #[derive(Clone)]
-struct Queue(Arc<Mutex<VecDeque<Notified>>>);
+struct Queue(Arc<Mutex<VecDeque<Notified>>>, Arc<AtomicUsize>);
 
 impl Schedule for Queue {
     fn schedule(&self, task: Notified, _yielded: bool) {
         self.0.lock().unwrap().push_back(task);
+        // Touch `self` (inside the task cell) after the push, as a real
+        // scheduler's unpark does: another thread may already be running
+        // the task, so the caller's reference is what keeps `self` alive.
+        self.1.fetch_add(1, SeqCst);
     }
     fn release(&self, _task: RawTask) -> bool {
         false
@@ -28,7 +32,10 @@ impl Schedule for Queue {
 
 impl Queue {
     fn new() -> Queue {
-        Queue(Arc::new(Mutex::new(VecDeque::new())))
+        Queue(
+            Arc::new(Mutex::new(VecDeque::new())),
+            Arc::new(AtomicUsize::new(0)),
+        )
     }
     fn run_all(&self) {
         loop {

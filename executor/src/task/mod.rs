@@ -1,13 +1,34 @@
 //! Tasks: spawning, [`JoinHandle`], ids and names, yielding, and the list
 //! of live tasks (asyncio `all_tasks()` / threading `enumerate()`).
+//!
+//! The task core lives here and knows nothing of schedulers:
+//!
+//! - `core`: the cell (header, scheduler hook, stage, join waker) and the
+//!   in-place stage operations (the pinning rule);
+//! - `harness`: poll, complete, cancel, join-handle reads and drops;
+//! - `raw`: the vtable, `RawTask`, `Notified`, allocation;
+//! - `waker`: the raw `Waker`;
+//! - `state`: the state word and its transitions;
+//! - `schedule`: the hook trait and its reference rule;
+//! - `registry`: the owned list of live tasks.
+//!
+//! The spawning functions are defined in `crate::spawn`, above both this
+//! core and the schedulers (which import only the core), and re-exported
+//! here under their public path.
 
+mod core;
+mod harness;
 mod join;
 pub(crate) mod raw;
 pub(crate) mod registry;
+mod schedule;
 pub(crate) mod state;
+mod waker;
 
 #[cfg(all(test, loom))]
 mod loom_task;
+#[cfg(all(test, not(loom)))]
+mod tests;
 
 use std::fmt;
 use std::future::Future;
@@ -15,10 +36,14 @@ use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+// The public path of the spawning API (`task::spawn`). A name re-export
+// only: nothing in the core uses `spawn` or the schedulers.
+pub use crate::spawn::{
+    all, spawn, spawn_blocking, try_all, try_spawn, try_spawn_blocking, Builder,
+};
 pub use join::{AbortHandle, JoinError, JoinHandle};
-pub(crate) use raw::{Notified, RawTask, Schedule};
-
-use crate::scheduler::{Handle, NoRuntime};
+pub(crate) use raw::{Notified, RawTask};
+pub(crate) use schedule::Schedule;
 
 /// A task's id: unique among all tasks of the process, never reused.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -91,7 +116,7 @@ pub struct TaskInfo {
 
 fn info(raw: RawTask) -> TaskInfo {
     let h = raw.header();
-    let flags = raw::flags(raw);
+    let flags = raw.flags();
     let state = if flags & state::RUNNING != 0 {
         TaskState::Running
     } else if flags & state::NOTIFIED != 0 {
@@ -106,133 +131,6 @@ fn info(raw: RawTask) -> TaskInfo {
     }
 }
 
-/// Spawns a task on the current runtime.
-///
-/// # Panics
-///
-/// Panics when called outside a runtime; [`try_spawn`] is the twin.
-///
-/// # Examples
-///
-/// ```
-/// let rt = myrt_executor::scheduler::Scheduler::current_thread().unwrap();
-/// rt.block_on(async {
-///     let h = myrt_executor::task::spawn(async { 1 + 1 });
-///     assert_eq!(h.await.unwrap(), 2);
-/// });
-/// ```
-#[track_caller]
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    Handle::current().spawn(future)
-}
-
-/// Like [`spawn`], but outside a runtime it returns an error (and drops
-/// `future`) instead of panicking.
-///
-/// # Errors
-///
-/// [`NoRuntime`] when called outside a runtime.
-///
-/// # Examples
-///
-/// ```
-/// assert!(myrt_executor::task::try_spawn(async {}).is_err());
-/// ```
-pub fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, NoRuntime>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    Ok(Handle::try_current()?.spawn(future))
-}
-
-/// Runs a blocking closure on the runtime's blocking pool.
-///
-/// # Panics
-///
-/// Panics when called outside a runtime; [`try_spawn_blocking`] is the
-/// twin.
-#[track_caller]
-pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    Handle::current().spawn_blocking(f)
-}
-
-/// Like [`spawn_blocking`], but outside a runtime it returns an error
-/// instead of panicking.
-///
-/// # Errors
-///
-/// [`NoRuntime`] when called outside a runtime.
-pub fn try_spawn_blocking<F, R>(f: F) -> Result<JoinHandle<R>, NoRuntime>
-where
-    F: FnOnce() -> R + Send + 'static,
-    R: Send + 'static,
-{
-    Ok(Handle::try_current()?.spawn_blocking(f))
-}
-
-/// Spawns tasks with options (a name).
-///
-/// # Examples
-///
-/// ```
-/// let rt = myrt_executor::scheduler::Scheduler::current_thread().unwrap();
-/// rt.block_on(async {
-///     let h = myrt_executor::task::Builder::new()
-///         .name("worker")
-///         .spawn(async { myrt_executor::task::current().unwrap().name })
-///         .unwrap();
-///     assert_eq!(h.await.unwrap().as_deref(), Some("worker"));
-/// });
-/// ```
-#[derive(Debug, Default)]
-pub struct Builder<'a> {
-    name: Option<&'a str>,
-}
-
-impl<'a> Builder<'a> {
-    /// A builder with no options set.
-    pub fn new() -> Self {
-        Builder { name: None }
-    }
-
-    /// Names the task (shown by [`all`] and [`current`]).
-    pub fn name(self, name: &'a str) -> Self {
-        Builder { name: Some(name) }
-    }
-
-    /// Spawns on the current runtime.
-    ///
-    /// # Errors
-    ///
-    /// Fails when called outside a runtime.
-    pub fn spawn<F>(self, future: F) -> std::io::Result<JoinHandle<F::Output>>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let handle = Handle::try_current().map_err(std::io::Error::other)?;
-        Ok(self.spawn_on(future, &handle))
-    }
-
-    /// Spawns on the given runtime.
-    pub fn spawn_on<F>(self, future: F, handle: &Handle) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        handle.spawn_named(future, self.name.map(Box::from))
-    }
-}
-
 /// The task being polled on this thread: its id, name and state.
 /// `None` outside a task (in `block_on`'s own future, on a plain thread).
 pub fn current() -> Option<TaskInfo> {
@@ -243,27 +141,6 @@ pub fn current() -> Option<TaskInfo> {
             state: TaskState::Running,
         })
     })
-}
-
-/// Every live task of the current runtime (asyncio `all_tasks()`), in no
-/// particular order.
-///
-/// # Panics
-///
-/// Panics when called outside a runtime; [`try_all`] is the twin.
-#[track_caller]
-pub fn all() -> Vec<TaskInfo> {
-    Handle::current().tasks()
-}
-
-/// Like [`all`], but outside a runtime it returns an error instead of
-/// panicking.
-///
-/// # Errors
-///
-/// [`NoRuntime`] when called outside a runtime.
-pub fn try_all() -> Result<Vec<TaskInfo>, NoRuntime> {
-    Ok(Handle::try_current()?.tasks())
 }
 
 pub(crate) fn collect_infos(reg: &registry::Registry) -> Vec<TaskInfo> {

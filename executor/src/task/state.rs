@@ -33,13 +33,37 @@ impl Snapshot {
     pub(crate) fn has(self, bit: usize) -> bool {
         self.0 & bit != 0
     }
-    #[cfg(test)]
+    pub(crate) fn is_running(self) -> bool {
+        self.has(RUNNING)
+    }
+    pub(crate) fn is_complete(self) -> bool {
+        self.has(COMPLETE)
+    }
+    pub(crate) fn is_notified(self) -> bool {
+        self.has(NOTIFIED)
+    }
+    pub(crate) fn is_cancelled(self) -> bool {
+        self.has(CANCELLED)
+    }
+    /// Neither running nor complete: a poller may claim it.
+    pub(crate) fn is_idle(self) -> bool {
+        self.0 & (RUNNING | COMPLETE) == 0
+    }
     pub(crate) fn refs(self) -> usize {
         self.0 >> REF_SHIFT
     }
-    #[cfg(test)]
-    pub(crate) fn is_idle(self) -> bool {
-        self.0 & (RUNNING | COMPLETE) == 0
+    fn set(self, bits: usize) -> Snapshot {
+        Snapshot(self.0 | bits)
+    }
+    fn unset(self, bits: usize) -> Snapshot {
+        Snapshot(self.0 & !bits)
+    }
+    fn ref_inc(self) -> Snapshot {
+        Snapshot(self.0 + REF_ONE)
+    }
+    fn ref_dec(self) -> Snapshot {
+        debug_assert!(self.refs() > 0);
+        Snapshot(self.0 - REF_ONE)
     }
 }
 
@@ -91,11 +115,13 @@ impl State {
         Snapshot(self.0.load(Acquire))
     }
 
-    fn update<R>(&self, mut f: impl FnMut(usize) -> (Option<usize>, R)) -> R {
+    /// Runs `f` on the current snapshot and stores the snapshot it returns
+    /// (none: leave the word as it is), retrying on contention.
+    fn update<R>(&self, mut f: impl FnMut(Snapshot) -> (Option<Snapshot>, R)) -> R {
         let mut cur = self.0.load(Acquire);
         loop {
-            let (next, r) = f(cur);
-            let Some(next) = next else { return r };
+            let (next, r) = f(Snapshot(cur));
+            let Some(Snapshot(next)) = next else { return r };
             match self.0.compare_exchange_weak(cur, next, AcqRel, Acquire) {
                 Ok(_) => return r,
                 Err(actual) => cur = actual,
@@ -106,12 +132,12 @@ impl State {
     /// Called by a poller holding the `Notified` ref.
     pub(crate) fn transition_to_running(&self) -> ToRunning {
         self.update(|s| {
-            if s & (RUNNING | COMPLETE) != 0 {
-                let next = s - REF_ONE;
-                return (Some(next), ToRunning::Skip(next >> REF_SHIFT == 0));
+            if !s.is_idle() {
+                let next = s.ref_dec();
+                return (Some(next), ToRunning::Skip(next.refs() == 0));
             }
-            let next = (s | RUNNING) & !NOTIFIED;
-            if s & CANCELLED != 0 {
+            let next = s.set(RUNNING).unset(NOTIFIED);
+            if s.is_cancelled() {
                 (Some(next), ToRunning::Cancel)
             } else {
                 (Some(next), ToRunning::Poll)
@@ -119,17 +145,19 @@ impl State {
         })
     }
 
-    /// After a `Pending` poll.
+    /// After a `Pending` poll. On `Resubmit` a reference is added for the
+    /// new `Notified`; the poller keeps its own across the `schedule` call
+    /// and drops it after (the reference rule in `schedule.rs`).
     pub(crate) fn transition_to_idle(&self) -> ToIdle {
         self.update(|s| {
-            debug_assert!(s & RUNNING != 0);
-            if s & CANCELLED != 0 {
+            debug_assert!(s.is_running());
+            if s.is_cancelled() {
                 (None, ToIdle::Cancel)
-            } else if s & NOTIFIED != 0 {
-                (Some(s & !RUNNING), ToIdle::Resubmit)
+            } else if s.is_notified() {
+                (Some(s.unset(RUNNING).ref_inc()), ToIdle::Resubmit)
             } else {
-                let next = (s & !RUNNING) - REF_ONE;
-                (Some(next), ToIdle::Idle(next >> REF_SHIFT == 0))
+                let next = s.unset(RUNNING).ref_dec();
+                (Some(next), ToIdle::Idle(next.refs() == 0))
             }
         })
     }
@@ -137,57 +165,60 @@ impl State {
     /// Output stored: clear `RUNNING`, set `COMPLETE`. Returns the state
     /// before the change.
     pub(crate) fn transition_to_complete(&self) -> Snapshot {
-        let prev = self.0.fetch_xor(RUNNING | COMPLETE, AcqRel);
-        debug_assert!(prev & RUNNING != 0 && prev & COMPLETE == 0);
-        Snapshot(prev)
+        let prev = Snapshot(self.0.fetch_xor(RUNNING | COMPLETE, AcqRel));
+        debug_assert!(prev.is_running() && !prev.is_complete());
+        prev
     }
 
     /// Abort or shutdown. Returns `true` when the caller now holds `RUNNING`
     /// and must cancel the future itself; otherwise the owner (if any) will.
     pub(crate) fn transition_to_cancelled(&self) -> bool {
         self.update(|s| {
-            if s & COMPLETE != 0 || (s & CANCELLED != 0 && s & RUNNING != 0) {
+            if s.is_complete() || (s.is_cancelled() && s.is_running()) {
                 (None, false)
-            } else if s & RUNNING != 0 {
-                (Some(s | CANCELLED), false)
+            } else if s.is_running() {
+                (Some(s.set(CANCELLED)), false)
             } else {
-                (Some(s | CANCELLED | RUNNING), true)
+                (Some(s.set(CANCELLED | RUNNING)), true)
             }
         })
     }
 
-    /// A waker is consumed (it holds one ref).
+    /// A waker is consumed (it holds one ref). On `Submit` a reference is
+    /// added for the `Notified`; the waker's own is dropped after the
+    /// `schedule` call.
     pub(crate) fn wake_by_val(&self) -> WakeAction {
         self.update(|s| {
-            if s & RUNNING != 0 {
-                (Some((s | NOTIFIED) - REF_ONE), WakeAction::Nothing)
-            } else if s & (COMPLETE | NOTIFIED) != 0 {
-                let next = s - REF_ONE;
-                let act = if next >> REF_SHIFT == 0 {
+            if s.is_running() {
+                (Some(s.set(NOTIFIED).ref_dec()), WakeAction::Nothing)
+            } else if s.is_complete() || s.is_notified() {
+                let next = s.ref_dec();
+                let act = if next.refs() == 0 {
                     WakeAction::Dealloc
                 } else {
                     WakeAction::Nothing
                 };
                 (Some(next), act)
             } else {
-                (Some(s | NOTIFIED), WakeAction::Submit)
+                (Some(s.set(NOTIFIED).ref_inc()), WakeAction::Submit)
             }
         })
     }
 
-    /// A waker is used by reference.
+    /// A waker is used by reference. On `Submit` a reference is added for
+    /// the `Notified`; the caller's waker keeps its own.
     pub(crate) fn wake_by_ref(&self) -> WakeAction {
         self.update(|s| {
-            if s & RUNNING != 0 {
-                if s & NOTIFIED != 0 {
+            if s.is_running() {
+                if s.is_notified() {
                     (None, WakeAction::Nothing)
                 } else {
-                    (Some(s | NOTIFIED), WakeAction::Nothing)
+                    (Some(s.set(NOTIFIED)), WakeAction::Nothing)
                 }
-            } else if s & (COMPLETE | NOTIFIED) != 0 {
+            } else if s.is_complete() || s.is_notified() {
                 (None, WakeAction::Nothing)
             } else {
-                (Some((s | NOTIFIED) + REF_ONE), WakeAction::Submit)
+                (Some(s.set(NOTIFIED).ref_inc()), WakeAction::Submit)
             }
         })
     }
@@ -195,11 +226,11 @@ impl State {
     /// The `JoinHandle` stores its waker: set `JOIN_WAKER` unless complete.
     pub(crate) fn set_join_waker(&self) -> Result<(), Snapshot> {
         self.update(|s| {
-            debug_assert!(s & JOIN_INTEREST != 0 && s & JOIN_WAKER == 0);
-            if s & COMPLETE != 0 {
-                (None, Err(Snapshot(s)))
+            debug_assert!(s.has(JOIN_INTEREST) && !s.has(JOIN_WAKER));
+            if s.is_complete() {
+                (None, Err(s))
             } else {
-                (Some(s | JOIN_WAKER), Ok(()))
+                (Some(s.set(JOIN_WAKER)), Ok(()))
             }
         })
     }
@@ -208,10 +239,10 @@ impl State {
     /// complete.
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.update(|s| {
-            if s & COMPLETE != 0 {
-                (None, Err(Snapshot(s)))
+            if s.is_complete() {
+                (None, Err(s))
             } else {
-                (Some(s & !JOIN_WAKER), Ok(()))
+                (Some(s.unset(JOIN_WAKER)), Ok(()))
             }
         })
     }
@@ -221,12 +252,12 @@ impl State {
     /// join waker slot back and must drop its waker.
     pub(crate) fn drop_join_interest(&self) -> Result<bool, ()> {
         self.update(|s| {
-            if s & COMPLETE != 0 {
+            if s.is_complete() {
                 (None, Err(()))
             } else {
                 (
-                    Some(s & !(JOIN_INTEREST | JOIN_WAKER)),
-                    Ok(s & JOIN_WAKER != 0),
+                    Some(s.unset(JOIN_INTEREST | JOIN_WAKER)),
+                    Ok(s.has(JOIN_WAKER)),
                 )
             }
         })
@@ -279,7 +310,20 @@ mod tests {
         assert_eq!(s.wake_by_ref(), WakeAction::Nothing);
         assert_eq!(s.transition_to_idle(), ToIdle::Resubmit);
         assert!(s.load().has(NOTIFIED));
-        assert_eq!(s.load().refs(), 3);
+        // One more for the new `Notified`; the poller drops its own after
+        // the schedule call.
+        assert_eq!(s.load().refs(), 4);
+    }
+
+    #[test]
+    fn wake_by_val_keeps_the_wakers_ref_for_the_schedule_call() {
+        let s = State::new(2);
+        s.transition_to_running();
+        s.transition_to_idle();
+        s.ref_inc(); // a waker
+        assert_eq!(s.wake_by_val(), WakeAction::Submit);
+        assert_eq!(s.load().refs(), 3, "the waker's ref and the Notified's");
+        assert!(!s.ref_dec(1));
     }
 
     #[test]

@@ -1,0 +1,156 @@
+//! The public spawning API: [`spawn`], [`spawn_blocking`], [`Builder`] and
+//! [`all`]. It sits above both the task core (`task`) and the schedulers,
+//! so neither needs the other's public surface; `task` re-exports it.
+
+use std::future::Future;
+
+use crate::scheduler::{Handle, NoRuntime};
+use crate::task::{JoinHandle, TaskInfo};
+
+/// Spawns a task on the current runtime.
+///
+/// # Panics
+///
+/// Panics when called outside a runtime; [`try_spawn`] is the twin.
+///
+/// # Examples
+///
+/// ```
+/// let rt = myrt_executor::scheduler::Scheduler::current_thread().unwrap();
+/// rt.block_on(async {
+///     let h = myrt_executor::task::spawn(async { 1 + 1 });
+///     assert_eq!(h.await.unwrap(), 2);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Handle::current().spawn(future)
+}
+
+/// Like [`spawn`], but outside a runtime it returns an error (and drops
+/// `future`) instead of panicking.
+///
+/// # Errors
+///
+/// [`NoRuntime`] when called outside a runtime.
+///
+/// # Examples
+///
+/// ```
+/// assert!(myrt_executor::task::try_spawn(async {}).is_err());
+/// ```
+pub fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, NoRuntime>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Ok(Handle::try_current()?.spawn(future))
+}
+
+/// Runs a blocking closure on the runtime's blocking pool.
+///
+/// # Panics
+///
+/// Panics when called outside a runtime; [`try_spawn_blocking`] is the
+/// twin.
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    Handle::current().spawn_blocking(f)
+}
+
+/// Like [`spawn_blocking`], but outside a runtime it returns an error
+/// instead of panicking.
+///
+/// # Errors
+///
+/// [`NoRuntime`] when called outside a runtime.
+pub fn try_spawn_blocking<F, R>(f: F) -> Result<JoinHandle<R>, NoRuntime>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    Ok(Handle::try_current()?.spawn_blocking(f))
+}
+
+/// Spawns tasks with options (a name).
+///
+/// # Examples
+///
+/// ```
+/// let rt = myrt_executor::scheduler::Scheduler::current_thread().unwrap();
+/// rt.block_on(async {
+///     let h = myrt_executor::task::Builder::new()
+///         .name("worker")
+///         .spawn(async { myrt_executor::task::current().unwrap().name })
+///         .unwrap();
+///     assert_eq!(h.await.unwrap().as_deref(), Some("worker"));
+/// });
+/// ```
+#[derive(Debug, Default)]
+pub struct Builder<'a> {
+    name: Option<&'a str>,
+}
+
+impl<'a> Builder<'a> {
+    /// A builder with no options set.
+    pub fn new() -> Self {
+        Builder { name: None }
+    }
+
+    /// Names the task (shown by [`all`] and [`current`]).
+    pub fn name(self, name: &'a str) -> Self {
+        Builder { name: Some(name) }
+    }
+
+    /// Spawns on the current runtime.
+    ///
+    /// # Errors
+    ///
+    /// Fails when called outside a runtime.
+    pub fn spawn<F>(self, future: F) -> std::io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handle = Handle::try_current().map_err(std::io::Error::other)?;
+        Ok(self.spawn_on(future, &handle))
+    }
+
+    /// Spawns on the given runtime.
+    pub fn spawn_on<F>(self, future: F, handle: &Handle) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_named(future, self.name.map(Box::from))
+    }
+}
+
+/// Every live task of the current runtime (asyncio `all_tasks()`), in no
+/// particular order.
+///
+/// # Panics
+///
+/// Panics when called outside a runtime; [`try_all`] is the twin.
+#[track_caller]
+pub fn all() -> Vec<TaskInfo> {
+    Handle::current().tasks()
+}
+
+/// Like [`all`], but outside a runtime it returns an error instead of
+/// panicking.
+///
+/// # Errors
+///
+/// [`NoRuntime`] when called outside a runtime.
+pub fn try_all() -> Result<Vec<TaskInfo>, NoRuntime> {
+    Ok(Handle::try_current()?.tasks())
+}
