@@ -294,3 +294,71 @@ fn spawn_outside_runtime_panics_try_current_errors() {
     let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("no myrt runtime"), "{msg}");
 }
+
+/// A task whose `JoinHandle` has resolved is no longer counted live: it
+/// leaves the registry before it is marked complete. (Before, the handle
+/// was woken first and a metrics read right after the join could still
+/// count it, about one run in ten on a busy 2-core machine.)
+#[test]
+fn joined_task_is_not_live() {
+    for (name, rt) in schedulers() {
+        let h = rt.handle().clone();
+        let stale = rt.block_on(async move {
+            let mut stale = 0;
+            for _ in 0..scale(20_000) {
+                task::spawn(async {}).await.unwrap();
+                if h.metrics().live_tasks != 0 {
+                    stale += 1;
+                }
+            }
+            stale
+        });
+        assert_eq!(stale, 0, "{name}: joined tasks still counted live");
+    }
+}
+
+/// Two threads `block_on` one current-thread runtime: the second polls its
+/// own future while the first drives the tasks, and takes the core over
+/// when the first returns (before, it waited without driving anything and
+/// hung once its future needed a task to run).
+#[test]
+fn second_block_on_takes_over_the_current_thread_core() {
+    use std::sync::atomic::AtomicBool;
+    let rt = Arc::new(Scheduler::current_thread().unwrap());
+    let first_done = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let rt2 = rt.clone();
+    let done2 = first_done.clone();
+    let second = rt.block_on(async move {
+        // This block_on holds the core: the thread below starts its own
+        // block_on while it does.
+        let started = Arc::new(AtomicBool::new(false));
+        let started2 = started.clone();
+        let second = std::thread::spawn(move || {
+            let v = rt2.block_on(async move {
+                started2.store(true, Ordering::SeqCst);
+                // Needs the scheduler to run it after the first block_on
+                // has returned.
+                task::spawn(async move {
+                    while !done2.load(Ordering::SeqCst) {
+                        task::yield_now().await;
+                    }
+                    9
+                })
+                .await
+                .unwrap()
+            });
+            tx.send(v).unwrap();
+        });
+        while !started.load(Ordering::SeqCst) {
+            task::yield_now().await;
+        }
+        second
+    });
+    first_done.store(true, Ordering::SeqCst);
+    let v = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the second block_on never took over the core");
+    assert_eq!(v, 9);
+    second.join().unwrap();
+}

@@ -256,3 +256,61 @@ fn handle_is_an_executor_over_the_blocking_pool() {
     drop(rt);
     assert!(Executor::submit(&h2, || 1).unwrap_err().is_shut_down());
 }
+
+/// Sends on a channel when dropped.
+struct OnDrop(std::sync::mpsc::Sender<&'static str>, &'static str);
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(self.1);
+    }
+}
+
+/// Dropping a runtime from inside one of its own tasks is seen up front:
+/// the shutdown runs on a thread of its own (joining the workers here would
+/// join this very thread). Before, it panicked half way through shutdown
+/// with "Resource deadlock avoided".
+#[test]
+fn runtime_dropped_from_inside_its_own_task_shuts_down_whole() {
+    for multi in [true, false] {
+        let rt = if multi {
+            Builder::new_multi_thread().worker_threads(2).build()
+        } else {
+            Builder::new_current_thread().build()
+        }
+        .unwrap();
+        let stopped = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let guard = OnDrop(tx.clone(), "pending task dropped");
+        rt.spawn(async move {
+            let _g = guard;
+            std::future::pending::<()>().await
+        });
+        let handle = rt.handle().clone();
+        let slot = Arc::new(Mutex::new(Some(rt)));
+        let s2 = slot.clone();
+        let st = stopped.clone();
+        let dropper = handle.spawn(async move {
+            let rt = s2.lock().unwrap().take().unwrap();
+            drop(rt);
+            st.fetch_add(1, Ordering::SeqCst);
+        });
+        if multi {
+            drop(dropper);
+        } else {
+            // A current-thread runtime runs its tasks inside block_on.
+            let _ = handle.block_on(dropper);
+        }
+        let got = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("shutdown never dropped the other task");
+        assert_eq!(got, "pending task dropped", "multi={multi}");
+        assert!(slot.lock().unwrap().is_none());
+        // The dropping task itself returned normally (it was not panicked
+        // by its own drop).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while stopped.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(stopped.load(Ordering::SeqCst), 1, "multi={multi}");
+    }
+}

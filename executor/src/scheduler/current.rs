@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -20,8 +21,14 @@ pub(crate) struct Shared {
     pub(crate) common: Common,
     inject: Inject,
     shutdown: AtomicBool,
-    /// The local queue, while no `block_on` has it.
-    core: Mutex<Option<Box<Core>>>,
+    /// The local queue while no `block_on` has it, and the threads waiting
+    /// in `block_on` to take it over.
+    core: Mutex<CoreSlot>,
+}
+
+struct CoreSlot {
+    core: Option<Box<Core>>,
+    waiting: Vec<Waker>,
 }
 
 struct Core {
@@ -39,10 +46,13 @@ impl Shared {
             common,
             inject: Inject::new(),
             shutdown: AtomicBool::new(false),
-            core: Mutex::new(Some(Box::new(Core {
-                local: VecDeque::new(),
-                tick: 0,
-            }))),
+            core: Mutex::new(CoreSlot {
+                core: Some(Box::new(Core {
+                    local: VecDeque::new(),
+                    tick: 0,
+                })),
+                waiting: Vec::new(),
+            }),
         })
     }
 
@@ -52,17 +62,45 @@ impl Shared {
     }
 
     pub(crate) fn drain(&self) {
-        while let Some(t) = self.inject.pop() {
-            drop(t);
-        }
-        let core = lock(&self.core).take();
+        // Closing first: a wake racing with shutdown (its transition made
+        // before the tasks were cancelled, its push after this drain) drops
+        // its task instead of stranding it in the queue.
+        drop(self.inject.close());
+        let (core, waiting) = {
+            let mut slot = lock(&self.core);
+            (slot.core.take(), std::mem::take(&mut slot.waiting))
+        };
         drop(core);
+        // Waiting `block_on`s see the shutdown and go on without the core.
+        waiting.into_iter().for_each(Waker::wake);
+    }
+
+    /// Puts the core back and wakes the `block_on`s waiting for it.
+    fn put_core(&self, core: Box<Core>) {
+        let waiting = {
+            let mut slot = lock(&self.core);
+            slot.core = Some(core);
+            std::mem::take(&mut slot.waiting)
+        };
+        waiting.into_iter().for_each(Waker::wake);
+    }
+
+    /// Takes the core, or registers `waker` to hear when it comes back.
+    fn take_core(&self, waker: &Waker) -> Option<Box<Core>> {
+        let mut slot = lock(&self.core);
+        let core = slot.core.take();
+        if core.is_none() && !slot.waiting.iter().any(|w| w.will_wake(waker)) {
+            slot.waiting.push(waker.clone());
+        }
+        core
     }
 }
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, _yielded: bool) {
-        if self.shutdown.load(Relaxed) {
+        // A hint only: a push that misses the flag lands in the injector,
+        // which `drain` closes.
+        if self.shutdown.load(Acquire) {
             drop(task);
             return;
         }
@@ -104,24 +142,49 @@ impl Wake for MainWaker {
     }
 }
 
+/// Runs `future` on this thread, driving the runtime's tasks while it
+/// holds the core. When another thread's `block_on` has the core, this one
+/// polls its own future meanwhile and takes the core over as soon as it is
+/// put back (tokio behaves the same). After shutdown the core is gone and
+/// the future is simply polled here.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    let Some(core) = lock(&shared.core).take() else {
-        // Another thread is driving this runtime's tasks: just wait here.
-        return super::park_thread_block_on(future);
-    };
+    let mut future = std::pin::pin!(future);
+    let tw = super::ThreadWaker::new();
+    let waker = Waker::from(tw.clone());
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Some(core) = shared.take_core(&waker) {
+            return drive(shared, core, future);
+        }
+        if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
+            return v;
+        }
+        if shared.shutdown.load(Acquire) && lock(&shared.core).core.is_none() {
+            return super::park_thread_block_on(future);
+        }
+        tw.wait();
+    }
+}
+
+/// Drives the tasks with `core` until `future` is ready.
+fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut F>) -> F::Output {
     CORE.with(|c| *c.borrow_mut() = Some((shared.clone(), core)));
     // Put the core back even if the future panics.
     struct Restore<'a>(&'a Arc<Shared>);
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
             if let Some((_, core)) = CORE.with(|c| c.borrow_mut().take()) {
-                *lock(&self.0.core) = Some(core);
+                if self.0.shutdown.load(Acquire) {
+                    drop(core);
+                    self.0.drain();
+                } else {
+                    self.0.put_core(core);
+                }
             }
         }
     }
     let _restore = Restore(shared);
 
-    let mut future = std::pin::pin!(future);
     let main = Arc::new(MainWaker {
         woken: AtomicBool::new(true),
         shared: shared.clone(),

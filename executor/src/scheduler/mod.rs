@@ -284,6 +284,14 @@ where
 }
 
 impl Strong {
+    fn ptr_eq(&self, other: &Strong) -> bool {
+        match (self, other) {
+            (Strong::Current(a), Strong::Current(b)) => Arc::ptr_eq(a, b),
+            (Strong::Multi(a), Strong::Multi(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     fn common(&self) -> &Common {
         match self {
             Strong::Current(s) => &s.common,
@@ -370,9 +378,27 @@ impl fmt::Debug for EnterGuard {
     }
 }
 
-struct ThreadWaker {
+/// Wakes a thread parked in `wait`.
+pub(crate) struct ThreadWaker {
     thread: std::thread::Thread,
     woken: std::sync::atomic::AtomicBool,
+}
+
+impl ThreadWaker {
+    /// A waker for the calling thread.
+    pub(crate) fn new() -> Arc<ThreadWaker> {
+        Arc::new(ThreadWaker {
+            thread: std::thread::current(),
+            woken: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// Parks until woken (a wake-up sent before the call counts).
+    pub(crate) fn wait(&self) {
+        while !self.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
+            std::thread::park();
+        }
+    }
 }
 
 impl Wake for ThreadWaker {
@@ -388,19 +414,14 @@ impl Wake for ThreadWaker {
 /// Polls `future` on this thread, parking the thread between wake-ups.
 pub(crate) fn park_thread_block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    let tw = Arc::new(ThreadWaker {
-        thread: std::thread::current(),
-        woken: std::sync::atomic::AtomicBool::new(false),
-    });
+    let tw = ThreadWaker::new();
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
         if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
             return v;
         }
-        while !tw.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
-            std::thread::park();
-        }
+        tw.wait();
     }
 }
 
@@ -546,11 +567,27 @@ impl Scheduler {
         self.shutdown(Some(timeout));
     }
 
-    fn shutdown(&mut self, blocking_wait: Option<Duration>) {
+    /// True on this scheduler's worker threads and inside its `block_on`
+    /// (where a shutdown cannot wait for the workers to finish).
+    pub fn is_driving_thread(&self) -> bool {
+        CONTEXT.with(|c| {
+            c.in_runtime.get()
+                && c.handle
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|h| h.kind.ptr_eq(&self.strong))
+        })
+    }
+
+    fn begin_shutdown(&self) {
         match &self.strong {
             Strong::Multi(s) => s.begin_shutdown(),
             Strong::Current(s) => s.begin_shutdown(),
         }
+    }
+
+    fn shutdown(&mut self, blocking_wait: Option<Duration>) {
+        self.begin_shutdown();
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -572,6 +609,29 @@ impl Scheduler {
 
 impl Drop for Scheduler {
     fn drop(&mut self) {
+        if self.is_driving_thread() {
+            // Dropped from inside one of its own tasks (or its `block_on`):
+            // joining the workers here would join this very thread. Hand
+            // the whole shutdown to a thread of its own instead; this
+            // worker finishes the current poll, sees the flag and exits.
+            let rest = Scheduler {
+                handle: self.handle.clone(),
+                strong: self.strong.clone(),
+                threads: std::mem::take(&mut self.threads),
+            };
+            let spawned = std::thread::Builder::new()
+                .name("myrt-shutdown".into())
+                .spawn(move || drop(rest));
+            if let Err(e) = spawned {
+                // No thread to shut down on: signal the workers to stop and
+                // leave the tasks to the process exit rather than deadlock.
+                eprintln!(
+                    "myrt: cannot start the shutdown thread ({e}); stopping the workers only"
+                );
+                self.begin_shutdown();
+            }
+            return;
+        }
         self.shutdown(None);
     }
 }

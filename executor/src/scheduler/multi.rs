@@ -99,9 +99,10 @@ impl Shared {
 
     /// Drops queued tasks after the workers have exited.
     pub(crate) fn drain(&self) {
-        while let Some(t) = self.inject.pop() {
-            drop(t);
-        }
+        // Closing first: a wake racing with shutdown (its transition made
+        // before the tasks were cancelled, its push after this drain) drops
+        // its task instead of stranding it in the queue.
+        drop(self.inject.close());
         lock(&self.cores).clear();
     }
 
@@ -139,7 +140,7 @@ thread_local! {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, yielded: bool) {
-        if self.shutdown.load(Relaxed) {
+        if self.shutdown.load(Acquire) {
             // The registry cancels it; queuing it now would only leak it.
             drop(task);
             return;
@@ -349,37 +350,35 @@ fn park(shared: &Arc<Shared>) {
     }
     // Last look after registering as a sleeper (pairs with notify_parked).
     if shared.has_work_somewhere() || shared.shutdown.load(SeqCst) {
-        shared.idle.unpark_self(index);
+        if shared.idle.unpark_self(index) {
+            with_core(|c| c.searching = true);
+        }
         return;
     }
     // Move the core out while parked so driver wake-ups go to the injector.
     let core = WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take()));
     let parker = shared.remotes[index].parker.clone();
-    loop {
+    let searching = loop {
         parker.park(&shared.driver);
         if shared.shutdown.load(Acquire) {
-            break;
+            break false;
         }
         if !shared.idle.is_sleeping(index) {
             // `notify_parked` woke us and counted us as searching.
-            WORKER.with(|w| {
-                if let Some((_, slot)) = w.borrow_mut().as_mut() {
-                    *slot = core;
-                }
-            });
-            with_core(|c| c.searching = true);
-            return;
+            break true;
         }
         if shared.has_work_somewhere() {
-            shared.idle.unpark_self(index);
-            break;
+            break shared.idle.unpark_self(index);
         }
-    }
+    };
     WORKER.with(|w| {
         if let Some((_, slot)) = w.borrow_mut().as_mut() {
             *slot = core;
         }
     });
+    if searching {
+        with_core(|c| c.searching = true);
+    }
 }
 
 /// Counts of searching and awake workers, and the list of sleepers.
@@ -452,15 +451,18 @@ impl Idle {
         lock(&self.sleepers).contains(&index)
     }
 
-    /// A sleeper that found work itself takes itself off the list.
-    fn unpark_self(&self, index: usize) {
+    /// A sleeper that found work itself takes itself off the list. Returns
+    /// true when someone had already woken it and counted it as searching:
+    /// it keeps that role (and so, as the last searcher to find work, wakes
+    /// the next one), instead of dropping it and cutting the chain.
+    fn unpark_self(&self, index: usize) -> bool {
         let mut sleepers = lock(&self.sleepers);
         if let Some(pos) = sleepers.iter().position(|&i| i == index) {
             sleepers.swap_remove(pos);
             self.state.fetch_add(1, SeqCst);
+            false
         } else {
-            // Someone already woke us and counted us as searching.
-            self.state.fetch_sub(SEARCH_ONE, SeqCst);
+            true
         }
     }
 }
@@ -514,7 +516,10 @@ impl Parker {
             {
                 driver.park.park(None);
             }
-            self.state.store(EMPTY, SeqCst);
+            // A read-modify-write, not a store: if `unpark` swapped in
+            // `NOTIFIED`, this acquires its write (and what it published
+            // before it), which a plain store would not.
+            self.state.swap(EMPTY, SeqCst);
             driver.taken.store(false, Release);
             return;
         }
@@ -524,7 +529,8 @@ impl Parker {
             .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
             .is_err()
         {
-            self.state.store(EMPTY, SeqCst);
+            // Consume the `NOTIFIED` that beat us here (synchronizing with it).
+            self.state.swap(EMPTY, SeqCst);
             return;
         }
         loop {

@@ -48,28 +48,58 @@ pub(crate) struct Steal(std::sync::Arc<Inner>);
 
 /// A global FIFO for tasks from outside the workers and for overflow.
 pub(crate) struct Inject {
-    queue: Mutex<std::collections::VecDeque<Notified>>,
+    queue: Mutex<InjectQueue>,
     len: crate::loom::AtomicUsize,
+}
+
+struct InjectQueue {
+    tasks: std::collections::VecDeque<Notified>,
+    /// Set by `close` at shutdown: later pushes drop their task instead of
+    /// stranding it (a stranded `Notified` would keep its cell, and through
+    /// the cell's scheduler the whole runtime, alive).
+    closed: bool,
 }
 
 impl Inject {
     pub(crate) fn new() -> Inject {
         Inject {
-            queue: Mutex::new(std::collections::VecDeque::new()),
+            queue: Mutex::new(InjectQueue {
+                tasks: std::collections::VecDeque::new(),
+                closed: false,
+            }),
             len: crate::loom::AtomicUsize::new(0),
         }
     }
 
+    /// Queues `task`; after `close` the task is dropped instead.
     pub(crate) fn push(&self, task: Notified) {
         let mut q = lock(&self.queue);
-        q.push_back(task);
-        self.len.store(q.len(), Release);
+        if q.closed {
+            drop(q);
+            drop(task); // outside the lock: it may free the cell
+            return;
+        }
+        q.tasks.push_back(task);
+        self.len.store(q.tasks.len(), Release);
     }
 
     fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
         let mut q = lock(&self.queue);
-        q.extend(tasks);
-        self.len.store(q.len(), Release);
+        if q.closed {
+            drop(q);
+            tasks.for_each(drop);
+            return;
+        }
+        q.tasks.extend(tasks);
+        self.len.store(q.tasks.len(), Release);
+    }
+
+    /// Refuses further pushes and returns what is queued.
+    pub(crate) fn close(&self) -> std::collections::VecDeque<Notified> {
+        let mut q = lock(&self.queue);
+        q.closed = true;
+        self.len.store(0, Release);
+        std::mem::take(&mut q.tasks)
     }
 
     pub(crate) fn pop(&self) -> Option<Notified> {
@@ -77,8 +107,8 @@ impl Inject {
             return None;
         }
         let mut q = lock(&self.queue);
-        let t = q.pop_front();
-        self.len.store(q.len(), Release);
+        let t = q.tasks.pop_front();
+        self.len.store(q.tasks.len(), Release);
         t
     }
 
@@ -99,12 +129,15 @@ impl Inject {
             return None;
         }
         let mut q = lock(&self.queue);
-        let first = q.pop_front()?;
-        let n = batch.saturating_sub(1).min(q.len()).min(local.free_slots());
-        for t in q.drain(..n) {
+        let first = q.tasks.pop_front()?;
+        let n = batch
+            .saturating_sub(1)
+            .min(q.tasks.len())
+            .min(local.free_slots());
+        for t in q.tasks.drain(..n) {
             local.push_back_unchecked(t);
         }
-        self.len.store(q.len(), Release);
+        self.len.store(q.tasks.len(), Release);
         Some(first)
     }
 }

@@ -33,6 +33,12 @@ use crate::task::JoinHandle;
 /// A running myrt runtime. Dropping it cancels and drops every task (their
 /// destructors run on the dropping thread), stops the workers and the
 /// driver, and returns without waiting for running blocking jobs.
+///
+/// Dropping it from inside one of its own tasks (or its own `block_on`)
+/// cannot wait for the workers, the current thread being one of them: that
+/// case is detected before anything is shut down, and the whole shutdown
+/// then runs on a thread of its own (`myrt-shutdown`) while the drop
+/// returns at once; the dropping task runs on until its next `.await`.
 pub struct Runtime {
     sched: Option<myrt_executor::Scheduler>,
     handle: Handle,
@@ -117,7 +123,26 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        drop(self.sched.take());
+        let sched = self.sched.take();
+        if sched.as_ref().is_some_and(|s| s.is_driving_thread()) {
+            // Dropped from inside one of its own tasks: the workers (this
+            // thread among them) cannot be joined here. Shut down on a
+            // thread of its own; the driver stops after the workers.
+            let driver = self.handle.driver.clone();
+            let spawned = std::thread::Builder::new()
+                .name("myrt-shutdown".into())
+                .spawn(move || {
+                    drop(sched);
+                    driver.shutdown();
+                });
+            if let Err(e) = spawned {
+                eprintln!(
+                    "myrt: cannot start the shutdown thread ({e}); stopping the workers only"
+                );
+            }
+            return;
+        }
+        drop(sched);
         self.handle.driver.shutdown();
     }
 }
