@@ -123,6 +123,37 @@ fn no_thread_before_first_submit_and_idle_threads_are_reused() {
     });
 }
 
+/// Job A waits for job B, submitted right after it, while the pool's only
+/// worker is idle (usually still spinning after a first job): the spinner
+/// takes one of them, and the other must get a thread of its own, or A
+/// holds the only thread waiting for B (Python starts a thread unless an
+/// idle one is free for *that* job).
+#[test]
+fn back_to_back_jobs_each_get_an_idle_worker_or_a_new_thread() {
+    watchdog(|| {
+        // How long A waits for B: a deadlock fails the test instead of
+        // hanging it.
+        const WAIT_FOR_B: Duration = Duration::from_secs(10);
+        // A fresh pool each round: the worker is caught spinning in some
+        // rounds, sleeping or still busy in others.
+        for round in 0..scaled(50, 5) {
+            let pool = pool(2);
+            assert_eq!(pool.submit(|| 1).unwrap().result_timeout(LONG).unwrap(), 1);
+            let (tx, rx) = mpsc::channel();
+            let a = pool
+                .submit(move || rx.recv_timeout(WAIT_FOR_B).is_ok())
+                .unwrap();
+            let b = pool.submit(move || tx.send(()).is_ok()).unwrap();
+            assert!(
+                a.result_timeout(LONG).unwrap(),
+                "round {round}: job B never ran while job A waited for it"
+            );
+            assert!(b.result_timeout(LONG).unwrap(), "round {round}");
+            assert_eq!(pool.num_threads(), 2, "round {round}");
+        }
+    });
+}
+
 #[test]
 fn never_more_than_max_workers_threads() {
     watchdog(|| {

@@ -5,6 +5,7 @@
 //! Plus ecosystem intrusive futures (tokio's `Notify`, event-listener),
 //! whose waiter node lives inside the future: moving it before its drop
 //! leaves the list pointing at freed memory.
+#![cfg(not(loom))]
 
 use std::future::Future;
 use std::marker::PhantomPinned;

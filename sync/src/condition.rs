@@ -131,15 +131,29 @@ impl Condition {
     /// [`wait_blocking`](Self::wait_blocking) with a timeout; the lock is
     /// held again on return either way, and the flag says whether a
     /// notification arrived (Python's `Condition.wait(timeout)`).
+    ///
+    /// As in Python, `timeout` bounds only the wait for a notification.
+    /// Once notified, the waiter takes the lock back however long that
+    /// takes and returns `true`; the notification is its own and is not
+    /// passed on. A notification that comes as the timeout runs out
+    /// counts too. Only a waiter that was not notified returns `false`.
     pub fn wait_timeout<'a, T>(
         &'a self,
         guard: LockGuard<'a, T>,
         timeout: Duration,
     ) -> (LockGuard<'a, T>, bool) {
         let lock = LockGuard::source(&guard);
-        match block_on(self.wait(guard), Some(timeout)) {
-            Some(g) => (g, true),
-            None => (lock.blocking_lock(), false),
+        let mut wait = self.wait(guard);
+        if let Some(g) = block_on(&mut wait, Some(timeout)) {
+            return (g, true);
+        }
+        if wait.stop_waiting() {
+            // Notified: only the lock is missing, and that wait is unbounded.
+            let g = block_on(&mut wait, None).expect("no timeout");
+            (g, true)
+        } else {
+            drop(wait);
+            (lock.blocking_lock(), false)
         }
     }
 
@@ -190,6 +204,34 @@ pub struct ConditionWait<'a, T> {
     lock: &'a Lock<T>,
     stage: Stage<'a, T>,
     st: AcquireState,
+}
+
+impl<T> ConditionWait<'_, T> {
+    /// Ends the wait for a notification (its timeout ran out). True if the
+    /// waiter was notified: it keeps the notification and, polled again,
+    /// goes on to take the lock. False if it was not: it has left the
+    /// queue, atomically with that check, so no later notify picks it.
+    fn stop_waiting(&mut self) -> bool {
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::Waiting(key) => {
+                let notified = lock(&self.cond.waiters).remove(key);
+                if notified {
+                    self.stage = Stage::Relocking;
+                }
+                notified
+            }
+            Stage::Relocking => {
+                self.stage = Stage::Relocking;
+                true
+            }
+            // Never polled: still holds the lock, was never queued.
+            stage @ Stage::Start(_) => {
+                self.stage = stage;
+                false
+            }
+            Stage::Done => false,
+        }
+    }
 }
 
 impl<'a, T> Future for ConditionWait<'a, T> {

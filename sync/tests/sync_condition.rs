@@ -2,10 +2,10 @@
 
 mod common;
 
-use common::{block_on, join, n, Task};
+use common::{block_on, join, n, Task, LIMIT};
 use myrt_sync::{Condition, Lock};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[test]
 fn wait_releases_and_reacquires_the_lock() {
@@ -188,4 +188,86 @@ fn threads_notify_tasks_and_back() {
     join(ping);
     join(pong);
     assert_eq!(*state.0.blocking_lock(), 2 * rounds);
+}
+
+/// How long the `wait_timeout` waiters below wait for their notification.
+/// Only a bound: the notification comes as soon as they are queued, long
+/// before it runs out.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Spins until `cond` has `waiting` waiters not yet notified.
+fn until_waiting(cond: &Condition, waiting: usize) {
+    let deadline = Instant::now() + LIMIT;
+    while cond.n_waiting() < waiting {
+        assert!(Instant::now() < deadline, "waiter never queued");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Starts a thread that takes `lock`, reports the time and then calls
+/// `wait_timeout(timeout)`; it returns the flag and the value it saw.
+fn timed_waiter(
+    state: &Arc<(Lock<u32>, Condition)>,
+    timeout: Duration,
+) -> (std::thread::JoinHandle<(bool, u32)>, Instant) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let state = Arc::clone(state);
+    let h = std::thread::spawn(move || {
+        let (lock, cond) = &*state;
+        let g = lock.blocking_lock();
+        tx.send(Instant::now()).unwrap();
+        let (g, notified) = cond.wait_timeout(g, timeout);
+        (notified, *g)
+    });
+    let started = rx.recv_timeout(LIMIT).expect("waiter did not start");
+    (h, started)
+}
+
+#[test]
+fn wait_timeout_notified_in_time_stays_notified_through_a_slow_relock() {
+    // The timeout bounds the wait for the notification only, as in Python:
+    // re-taking the lock afterwards may take as long as it takes.
+    let state = Arc::new((Lock::new(0u32), Condition::new()));
+    let (waiter, started) = timed_waiter(&state, NOTIFY_TIMEOUT);
+    let (lock, cond) = &*state;
+    until_waiting(cond, 1);
+    let mut g = lock.blocking_lock();
+    *g = 5;
+    // The waiter is still queued, so it is notified before its deadline...
+    assert_eq!(cond.notify(1), 1);
+    // ...but cannot have the lock back until well after that deadline.
+    let past_deadline = started + NOTIFY_TIMEOUT + Duration::from_secs(1);
+    std::thread::sleep(past_deadline.saturating_duration_since(Instant::now()));
+    drop(g);
+    assert_eq!(
+        join(waiter),
+        (true, 5),
+        "a notified waiter reports notified"
+    );
+    assert_eq!(cond.n_waiting(), 0);
+}
+
+#[test]
+fn slow_relock_after_notify_one_wakes_exactly_one_waiter() {
+    let state = Arc::new((Lock::new(0u32), Condition::new()));
+    // The first in line is notified; the second waits long enough to be
+    // still waiting when the test checks on it, and is then notified too.
+    let (first, started) = timed_waiter(&state, NOTIFY_TIMEOUT);
+    let (lock, cond) = &*state;
+    until_waiting(cond, 1);
+    let (second, _) = timed_waiter(&state, LIMIT);
+    until_waiting(cond, 2);
+    let mut g = lock.blocking_lock();
+    *g = 1;
+    assert_eq!(cond.notify(1), 1);
+    let past_deadline = started + NOTIFY_TIMEOUT + Duration::from_secs(1);
+    std::thread::sleep(past_deadline.saturating_duration_since(Instant::now()));
+    drop(g);
+    let first = join(first);
+    // The first waiter kept its notification: the second was not woken.
+    assert_eq!(cond.n_waiting(), 1, "notify(1) woke more than one waiter");
+    assert_eq!(first, (true, 1), "a notified waiter reports notified");
+    *lock.blocking_lock() = 2;
+    assert_eq!(cond.notify(1), 1);
+    assert_eq!(join(second), (true, 2));
 }

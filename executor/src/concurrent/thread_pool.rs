@@ -18,11 +18,14 @@
 //! sleeps on the condvar: on a busy pool the next job usually arrives within
 //! that time, and a futex wake-up costs the submitter more than the job.
 //! The pool counts spinning and sleeping workers and the wake-ups already
-//! sent, so `submit` signals the condvar only when the queued jobs outnumber
-//! the spinners and a sleeper has not been signalled yet, and starts a new
-//! thread only when no worker is idle (spinning or sleeping) and the pool is
-//! below `max_workers`. A spinner re-checks the queue under the lock after
-//! it stops spinning, so no job is missed.
+//! sent. An idle worker takes one job, so `submit` weighs all the queued
+//! jobs, the new one included, against the idle workers: if the spinners
+//! are enough, it does nothing; otherwise it signals a sleeper that has not
+//! been signalled yet, or, if there is none, starts a new thread (below
+//! `max_workers`), even while a worker spins. A busy worker is never
+//! counted on, since its job may be waiting for a queued one. A spinner
+//! re-checks the queue under the lock after it stops spinning, so no job is
+//! missed.
 
 #![allow(unsafe_code)] // JobCell::job: only the thread that removed the cell's one queue entry touches it.
 
@@ -298,7 +301,8 @@ fn worker(shared: &PoolShared) {
 /// `concurrent.futures.ThreadPoolExecutor`).
 ///
 /// Threads start on demand, one per [`submit`](Executor::submit) that finds
-/// no idle worker, up to `max_workers`, and then stay to be reused until
+/// no idle worker left for its job (every job still queued claims one), up
+/// to `max_workers`, and then stay to be reused until
 /// [`shutdown`](Executor::shutdown). Dropping the pool is
 /// `shutdown(wait = true, cancel_futures = false)`: queued jobs still run.
 ///
@@ -399,14 +403,19 @@ impl Executor for ThreadPoolExecutor {
         }
         st.inbox.push_back(Arc::clone(&cell) as Arc<dyn Job>);
         shared.inbox_len.store(st.inbox.len(), Ordering::Release);
+        // Every queued job, this one included, needs an idle worker of its
+        // own: a spinner takes one job, and so does a signalled sleeper.
         let pending = st.inbox.len() + shared.outbox_len.load(Ordering::Acquire);
         let mut notify = false;
         if pending <= st.spinning {
-            // A spinning worker will take it.
+            // The spinners will take all of them.
         } else if st.idle > st.wakeups {
             st.wakeups += 1;
             notify = true;
-        } else if st.spinning == 0 && st.threads < shared.max_workers {
+        } else if st.threads < shared.max_workers {
+            // More jobs wait than idle workers can take, even if one spins:
+            // without a thread of its own, this job might wait for a busy
+            // worker whose job waits for it.
             if let Err(e) = shared.spawn_worker(&mut st) {
                 if st.threads == 0 {
                     drop(st);

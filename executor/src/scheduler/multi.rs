@@ -344,45 +344,88 @@ fn park(shared: &Arc<Shared>) {
         core.searching = false;
         (core.index, s)
     });
-    let was_last_searcher = shared.idle.park(index, searching);
-    if was_last_searcher && shared.has_work_somewhere() {
-        shared.notify_parked();
-    }
-    // Last look after registering as a sleeper (pairs with notify_parked).
-    if shared.has_work_somewhere() || shared.shutdown.load(SeqCst) {
-        if shared.idle.unpark_self(index) {
-            with_core(|c| c.searching = true);
-        }
-        return;
-    }
-    // Move the core out while parked so driver wake-ups go to the injector.
-    let core = WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take()));
-    let parker = shared.remotes[index].parker.clone();
-    let searching = loop {
-        parker.park(&shared.driver);
-        if shared.shutdown.load(Acquire) {
-            break false;
-        }
-        if !shared.idle.is_sleeping(index) {
-            // `notify_parked` woke us and counted us as searching.
-            break true;
-        }
-        if shared.has_work_somewhere() {
-            break shared.idle.unpark_self(index);
-        }
+    let sleep = Sleep {
+        idle: &shared.idle,
+        parker: &shared.remotes[index].parker,
+        driver: &shared.driver,
+        shutdown: &shared.shutdown,
+        has_work: &|| shared.has_work_somewhere(),
+        notify: &|| shared.notify_parked(),
     };
-    WORKER.with(|w| {
-        if let Some((_, slot)) = w.borrow_mut().as_mut() {
-            *slot = core;
-        }
-    });
+    // Move the core out while parked so driver wake-ups go to the injector.
+    let searching = sleep.sleep(
+        index,
+        searching,
+        || WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take())),
+        |core| {
+            WORKER.with(|w| {
+                if let Some((_, slot)) = w.borrow_mut().as_mut() {
+                    *slot = core;
+                }
+            })
+        },
+    );
     if searching {
         with_core(|c| c.searching = true);
     }
 }
 
+/// The sleep protocol of a worker, apart from where its core lives (the
+/// loom models in `loom_park.rs` run this same code with a stand-in
+/// scheduler).
+pub(super) struct Sleep<'a> {
+    pub(super) idle: &'a Idle,
+    pub(super) parker: &'a Parker,
+    pub(super) driver: &'a DriverSlot,
+    pub(super) shutdown: &'a AtomicBool,
+    /// Is any queue non-empty? (With the fence that pairs with
+    /// `Idle::should_notify`.)
+    pub(super) has_work: &'a dyn Fn() -> bool,
+    /// Wakes a sleeper, if one should be woken.
+    pub(super) notify: &'a dyn Fn(),
+}
+
+impl Sleep<'_> {
+    /// Registers worker `index` as a sleeper, takes a last look, and parks
+    /// until work, a wake-up or shutdown. `take_core` runs before the
+    /// thread really sleeps and `put_core` gets its result after. Returns
+    /// true when the worker wakes counted as a searcher.
+    pub(super) fn sleep<C>(
+        &self,
+        index: usize,
+        searching: bool,
+        take_core: impl FnOnce() -> C,
+        put_core: impl FnOnce(C),
+    ) -> bool {
+        let was_last_searcher = self.idle.park(index, searching);
+        if was_last_searcher && (self.has_work)() {
+            (self.notify)();
+        }
+        // Last look after registering as a sleeper (pairs with notify_parked).
+        if (self.has_work)() || self.shutdown.load(SeqCst) {
+            return self.idle.unpark_self(index);
+        }
+        let core = take_core();
+        let searching = loop {
+            self.parker.park(self.driver);
+            if self.shutdown.load(Acquire) {
+                break false;
+            }
+            if !self.idle.is_sleeping(index) {
+                // `notify_parked` woke us and counted us as searching.
+                break true;
+            }
+            if (self.has_work)() {
+                break self.idle.unpark_self(index);
+            }
+        };
+        put_core(core);
+        searching
+    }
+}
+
 /// Counts of searching and awake workers, and the list of sleepers.
-struct Idle {
+pub(super) struct Idle {
     /// `searching << 16 | unparked`.
     state: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
@@ -393,7 +436,7 @@ const UNPARKED_MASK: usize = 0xFFFF;
 const SEARCH_ONE: usize = 1 << 16;
 
 impl Idle {
-    fn new(workers: usize) -> Idle {
+    pub(super) fn new(workers: usize) -> Idle {
         Idle {
             state: AtomicUsize::new(workers),
             sleepers: Mutex::new(Vec::with_capacity(workers)),
@@ -410,7 +453,7 @@ impl Idle {
     }
 
     /// Picks a sleeper to wake, counting it as awake and searching.
-    fn worker_to_notify(&self) -> Option<usize> {
+    pub(super) fn worker_to_notify(&self) -> Option<usize> {
         if !self.should_notify() {
             return None;
         }
@@ -423,7 +466,7 @@ impl Idle {
         Some(index)
     }
 
-    fn start_searching(&self) -> bool {
+    pub(super) fn start_searching(&self) -> bool {
         let s = self.state.load(SeqCst);
         if 2 * (s >> 16) >= self.workers {
             return false;
@@ -433,7 +476,7 @@ impl Idle {
     }
 
     /// Returns true when this was the last searcher.
-    fn stop_searching(&self) -> bool {
+    pub(super) fn stop_searching(&self) -> bool {
         let prev = self.state.fetch_sub(SEARCH_ONE, SeqCst);
         prev >> 16 == 1
     }
