@@ -4,9 +4,18 @@
 //! A blocking job is an ordinary task (so it gets a `JoinHandle`, abort
 //! before start, and panic capture for free) whose future runs the closure
 //! in its one poll.
+//!
+//! A thread is counted in `threads` from the moment `push` decides to start
+//! it; a [`ThreadExit`] guard gives that place back however the thread
+//! leaves, including by a panic in the embedder's `on_enter` or
+//! `on_thread_start` hook. Such a thread exits without running jobs (or
+//! `on_thread_stop`); the jobs queued meanwhile go to the other threads,
+//! or, if it was the last one, are cancelled, as when a thread cannot be
+//! spawned at all, rather than left queued with nobody to run them.
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -185,10 +194,27 @@ impl Inner {
     }
 
     fn run(self: Arc<Self>) {
-        let _enter = self.hooks.enter_blocking();
-        if let Some(f) = &self.hooks.on_thread_start {
-            f();
-        }
+        let mut exit = ThreadExit {
+            inner: &self,
+            counted_out: false,
+        };
+        // The hooks are the embedder's code: if one panics, give the place
+        // back (and hand on or cancel the queued jobs) outside the unwind,
+        // then let the thread die of the panic.
+        let started = catch_unwind(AssertUnwindSafe(|| {
+            let enter = self.hooks.enter_blocking();
+            if let Some(f) = &self.hooks.on_thread_start {
+                f();
+            }
+            enter
+        }));
+        let _enter = match started {
+            Ok(enter) => enter,
+            Err(panic) => {
+                drop(exit);
+                resume_unwind(panic);
+            }
+        };
         let mut st = lock(&self.state);
         loop {
             while let Some(task) = st.queue.pop_front() {
@@ -220,11 +246,54 @@ impl Inner {
             // Spurious wake-up: still idle.
             st.idle -= 1;
         }
+        // Counted out in the same critical section that saw no work left,
+        // so a job pushed meanwhile starts a new thread.
         st.threads -= 1;
+        exit.counted_out = true;
         drop(st);
         self.cv.notify_all();
         if let Some(f) = &self.hooks.on_thread_stop {
             f();
+        }
+    }
+}
+
+/// Gives a pool thread's place in `threads` back when it leaves other than
+/// through the end of [`Inner::run`] (which counts itself out under the
+/// lock it checked for work with): a start hook panicked, or, in theory,
+/// running a job unwound. Queued jobs are handed to an idle thread, or,
+/// when no thread is left, cancelled: nobody would run them until the next
+/// `spawn_blocking`, perhaps never.
+struct ThreadExit<'a> {
+    inner: &'a Inner,
+    /// `run` counted this thread out itself.
+    counted_out: bool,
+}
+
+impl Drop for ThreadExit<'_> {
+    fn drop(&mut self) {
+        if self.counted_out {
+            return;
+        }
+        let inner = self.inner;
+        let mut st = lock(&inner.state);
+        st.threads -= 1;
+        let stranded = if st.threads == 0 {
+            std::mem::take(&mut st.queue)
+        } else {
+            // Running threads take queued jobs when they finish theirs; an
+            // idle one must be told.
+            if !st.queue.is_empty() && st.idle > 0 {
+                st.idle -= 1;
+                st.notified += 1;
+            }
+            VecDeque::new()
+        };
+        drop(st);
+        // Also wakes a shutdown waiting for `threads` to fall.
+        inner.cv.notify_all();
+        for t in stranded {
+            t.raw().cancel();
         }
     }
 }

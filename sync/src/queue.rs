@@ -18,9 +18,19 @@
 //! there is still an item (a slot), it wakes the next one. Waking one per
 //! item instead mostly produces wake-ups that find their item already
 //! taken by a running caller, which costs a context switch each.
+//!
+//! # User code and the lock
+//!
+//! Wakers are woken, and wakers taken out of a waiter list are dropped,
+//! only after the lock is released (dropping a waker can run anything, even
+//! code that uses this queue), and items are dropped outside it too. The
+//! one piece of user code that must run under the lock is a
+//! [`PriorityQueue`]'s `Ord::cmp`: its heap finds where an item goes (or
+//! which item comes out) with comparisons only, before anything changes,
+//! so a panicking `cmp` leaves the queue exactly as it was.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::cmp::Ordering;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -35,7 +45,26 @@ use crate::wait_list::{Key, WaitList, Wakers};
 mod sealed {
     #[allow(unreachable_pub)]
     pub trait Sealed {}
+
+    /// The binary min-heap behind [`PriorityQueue`](super::PriorityQueue).
+    ///
+    /// Unlike `BinaryHeap`, each operation is split in two: a *plan* that
+    /// only compares (and so is the only part that runs the items' `Ord`,
+    /// which may panic) and a *commit* that only moves items. A panic in the
+    /// plan leaves the heap untouched; `BinaryHeap` would keep a pushed
+    /// item, or drop a popped one, if `cmp` panicked mid-way.
+    #[allow(unreachable_pub)]
+    #[derive(Debug)]
+    pub struct Heap<T>(pub(super) Vec<T>);
+
+    impl<T> Default for Heap<T> {
+        fn default() -> Self {
+            Heap(Vec::new())
+        }
+    }
 }
+
+use sealed::Heap;
 
 /// The storage order of a [`GenericQueue`]: [`Fifo`], [`Lifo`] or
 /// [`Priority`]. Sealed.
@@ -43,10 +72,22 @@ pub trait QueueKind<T>: sealed::Sealed {
     /// The collection holding the items.
     #[doc(hidden)]
     type Store: Default;
+    /// Where `item` would go. The only step that may run user code (and
+    /// panic); changes nothing.
     #[doc(hidden)]
-    fn push(store: &mut Self::Store, item: T);
+    fn plan_push(store: &Self::Store, item: &T) -> usize;
+    /// Stores `item` where [`plan_push`](Self::plan_push), on the same,
+    /// unchanged store, said. Runs no user code.
     #[doc(hidden)]
-    fn pop(store: &mut Self::Store) -> Option<T>;
+    fn push(store: &mut Self::Store, item: T, plan: usize);
+    /// How the next item would be taken out (store not empty). The only
+    /// step that may run user code (and panic); changes nothing.
+    #[doc(hidden)]
+    fn plan_pop(store: &Self::Store) -> usize;
+    /// Takes the next item out as [`plan_pop`](Self::plan_pop), on the
+    /// same, unchanged store, said. Runs no user code.
+    #[doc(hidden)]
+    fn pop(store: &mut Self::Store, plan: usize) -> Option<T>;
     #[doc(hidden)]
     fn len(store: &Self::Store) -> usize;
 }
@@ -71,10 +112,16 @@ impl sealed::Sealed for Priority {}
 
 impl<T> QueueKind<T> for Fifo {
     type Store = VecDeque<T>;
-    fn push(s: &mut VecDeque<T>, item: T) {
+    fn plan_push(_: &VecDeque<T>, _: &T) -> usize {
+        0
+    }
+    fn push(s: &mut VecDeque<T>, item: T, _: usize) {
         s.push_back(item);
     }
-    fn pop(s: &mut VecDeque<T>) -> Option<T> {
+    fn plan_pop(_: &VecDeque<T>) -> usize {
+        0
+    }
+    fn pop(s: &mut VecDeque<T>, _: usize) -> Option<T> {
         s.pop_front()
     }
     fn len(s: &VecDeque<T>) -> usize {
@@ -84,10 +131,16 @@ impl<T> QueueKind<T> for Fifo {
 
 impl<T> QueueKind<T> for Lifo {
     type Store = Vec<T>;
-    fn push(s: &mut Vec<T>, item: T) {
+    fn plan_push(_: &Vec<T>, _: &T) -> usize {
+        0
+    }
+    fn push(s: &mut Vec<T>, item: T, _: usize) {
         s.push(item);
     }
-    fn pop(s: &mut Vec<T>) -> Option<T> {
+    fn plan_pop(_: &Vec<T>) -> usize {
+        0
+    }
+    fn pop(s: &mut Vec<T>, _: usize) -> Option<T> {
         s.pop()
     }
     fn len(s: &Vec<T>) -> usize {
@@ -95,16 +148,93 @@ impl<T> QueueKind<T> for Lifo {
     }
 }
 
+/// The plan is the index the new item (on push) or the last item (moved
+/// up to fill the root's place, on pop) settles at; only the items on the
+/// path from the root to that index move, and that path follows from the
+/// index alone.
 impl<T: Ord> QueueKind<T> for Priority {
-    type Store = BinaryHeap<Reverse<T>>;
-    fn push(s: &mut BinaryHeap<Reverse<T>>, item: T) {
-        s.push(Reverse(item));
+    type Store = Heap<T>;
+
+    fn plan_push(s: &Heap<T>, item: &T) -> usize {
+        // Sift up from the new leaf while the item is smaller than the parent.
+        let h = &s.0;
+        let mut at = h.len();
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if item.cmp(&h[parent]) != Ordering::Less {
+                break;
+            }
+            at = parent;
+        }
+        at
     }
-    fn pop(s: &mut BinaryHeap<Reverse<T>>) -> Option<T> {
-        s.pop().map(|Reverse(t)| t)
+
+    fn push(s: &mut Heap<T>, item: T, at: usize) {
+        let h = &mut s.0;
+        let mut hole = h.len();
+        h.push(item);
+        // Each ancestor on the way moves down one level.
+        while hole > at {
+            let parent = (hole - 1) / 2;
+            h.swap(hole, parent);
+            hole = parent;
+        }
     }
-    fn len(s: &BinaryHeap<Reverse<T>>) -> usize {
-        s.len()
+
+    fn plan_pop(s: &Heap<T>) -> usize {
+        // The last item takes the root's place and sinks towards the smaller
+        // child while that child is smaller; the heap it sinks in is the
+        // current one without that last slot. Only children of the sinking
+        // slot are compared, and none of them has moved yet.
+        let h = &s.0;
+        let Some(end) = h.len().checked_sub(1) else {
+            return 0;
+        };
+        let last = &h[end];
+        let mut at = 0;
+        loop {
+            let left = 2 * at + 1;
+            if left >= end {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < end && h[right].cmp(&h[left]) == Ordering::Less {
+                right
+            } else {
+                left
+            };
+            if h[child].cmp(last) != Ordering::Less {
+                break;
+            }
+            at = child;
+        }
+        at
+    }
+
+    fn pop(s: &mut Heap<T>, at: usize) -> Option<T> {
+        let h = &mut s.0;
+        let last = h.pop()?;
+        if h.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut h[0], last);
+        // Walk from the root down to `at`: below the leading 1 bit, the bits
+        // of `at + 1` spell the path (0 = left, 1 = right). Each child on it
+        // moves up one level as the last item sinks past it.
+        let path = at + 1;
+        let depth = usize::BITS - 1 - path.leading_zeros();
+        let mut hole = 0;
+        for level in (0..depth).rev() {
+            let child = 2 * hole + 1 + ((path >> level) & 1);
+            h.swap(hole, child);
+            hole = child;
+        }
+        debug_assert_eq!(hole, at);
+        Some(top)
+    }
+
+    fn len(s: &Heap<T>) -> usize {
+        s.0.len()
     }
 }
 
@@ -155,6 +285,15 @@ pub type LifoQueue<T> = GenericQueue<T, Lifo>;
 /// A priority queue (asyncio's `PriorityQueue`): the smallest item is got
 /// first.
 ///
+/// # Panics
+///
+/// If the items' `Ord::cmp` panics in a put or a get, the panic reaches the
+/// caller and the queue is left as it was: the put did not put (the item is
+/// dropped, outside the queue's lock), the get took nothing. `qsize`,
+/// `unfinished_tasks`, `task_done` and `join` stay consistent, and a woken
+/// waiter whose poll panicked passes its wake-up on when its future is
+/// dropped, so the queue stays usable.
+///
 /// # Examples
 ///
 /// ```
@@ -194,14 +333,29 @@ impl<T, K: QueueKind<T>> Inner<T, K> {
         maxsize > 0 && self.len() >= maxsize
     }
 
-    fn push(&mut self, item: T, wakers: &mut Wakers) {
-        K::push(&mut self.items, item);
+    /// Where `item` goes. May panic (a priority queue's `Ord`), so callers
+    /// plan before they change anything, and keep `item` out of this frame
+    /// so that a panic drops it only after the lock is released.
+    fn plan_push(&self, item: &T) -> usize {
+        K::plan_push(&self.items, item)
+    }
+
+    /// Stores `item` as planned by [`plan_push`](Self::plan_push); no user
+    /// code runs.
+    fn push(&mut self, item: T, plan: usize, wakers: &mut Wakers) {
+        K::push(&mut self.items, item, plan);
         self.unfinished += 1;
         self.getters.wake_one_if_idle(wakers);
     }
 
+    /// Takes the next item, if any. A panic (a priority queue's `Ord`)
+    /// happens before anything changes.
     fn pop(&mut self, wakers: &mut Wakers) -> Option<T> {
-        let item = K::pop(&mut self.items)?;
+        if self.len() == 0 {
+            return None;
+        }
+        let plan = K::plan_pop(&self.items);
+        let item = K::pop(&mut self.items, plan)?;
         self.putters.wake_one_if_idle(wakers);
         Some(item)
     }
@@ -252,8 +406,9 @@ impl Waiters {
         self.woken += n;
     }
 
-    /// Queues a waiter, or re-queues a woken one at the front.
-    fn enqueue(&mut self, key: &mut Option<Key>, cx: &Context<'_>) {
+    /// Queues a waiter, or re-queues a woken one at the front. A waker it
+    /// replaces goes to `stale`, to be dropped once the lock is released.
+    fn enqueue(&mut self, key: &mut Option<Key>, cx: &Context<'_>, stale: &mut Wakers) {
         match *key {
             None => *key = Some(self.list.push_back(false, cx.waker().clone())),
             Some(k) => {
@@ -263,20 +418,37 @@ impl Waiters {
                     }
                     self.list.link_front(k);
                 }
-                self.list.set_waker(k, cx.waker());
+                replace_waker(&mut self.list, k, cx, stale);
             }
         }
     }
 
-    /// Frees a waiter's slot; returns whether it had been woken.
-    fn dequeue(&mut self, key: &mut Option<Key>) -> bool {
+    /// Frees a waiter's slot; returns whether it had been woken. Its waker,
+    /// if a wake-up has not taken it, goes to `stale`.
+    fn dequeue(&mut self, key: &mut Option<Key>, stale: &mut Wakers) -> bool {
         let Some(k) = key.take() else { return false };
-        let woken = self.list.remove(k);
+        let woken = remove_waiter(&mut self.list, k, stale);
         if woken {
             self.woken -= 1;
         }
         woken
     }
+}
+
+/// Stores `cx`'s waker for waiter `k`. The waker it replaces (even an
+/// equivalent one: the list cannot be asked) goes to `stale`, because
+/// dropping a waker under the lock could run anything, even code that
+/// takes this lock.
+fn replace_waker<D>(list: &mut WaitList<D>, k: Key, cx: &Context<'_>, stale: &mut Wakers) {
+    stale.push(list.take_waker(k));
+    list.set_waker(k, cx.waker());
+}
+
+/// Frees waiter `k`'s slot and returns its data; its waker, if still
+/// there, goes to `stale` (to be dropped, not woken, after the lock).
+fn remove_waiter<D>(list: &mut WaitList<D>, k: Key, stale: &mut Wakers) -> D {
+    stale.push(list.take_waker(k));
+    list.remove(k)
 }
 
 impl<T, K: QueueKind<T>> GenericQueue<T, K> {
@@ -352,7 +524,9 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
             if g.full(self.maxsize) {
                 return Err(PutError::Full(item));
             }
-            g.push(item, &mut wakers);
+            // If this panics, `item` (an argument) drops after `g`.
+            let plan = g.plan_push(&item);
+            g.push(item, plan, &mut wakers);
         }
         wakers.wake();
         Ok(())
@@ -460,15 +634,14 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
     /// waiting gets fail at once.
     pub fn shutdown(&self, immediate: bool) {
         let mut wakers = Wakers::new();
-        let mut dropped = Vec::new();
+        let mut dropped = K::Store::default();
         {
             let mut g = self.lock();
             g.shutdown = true;
             if immediate {
-                while let Some(item) = K::pop(&mut g.items) {
-                    dropped.push(item);
-                    g.unfinished = g.unfinished.saturating_sub(1);
-                }
+                // Taken whole: no item is compared, so no user code runs.
+                dropped = std::mem::take(&mut g.items);
+                g.unfinished = g.unfinished.saturating_sub(K::len(&dropped));
                 if g.unfinished == 0 {
                     wakers.extend(g.joiners.drain_with(|w| *w = true));
                 }
@@ -557,23 +730,30 @@ impl<T, K: QueueKind<T>> Future for Put<'_, T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // Declared before the guard, so dropped after it.
+        let mut stale = Wakers::new();
         let mut wakers = Wakers::new();
         let out = {
             let mut g = this.queue.lock();
             if g.shutdown {
-                g.putters.dequeue(&mut this.key);
+                g.putters.dequeue(&mut this.key, &mut stale);
                 let item = this.item.take().expect("Put polled after completion");
                 Poll::Ready(Err(PutError::ShutDown(item)))
             } else if !g.full(this.queue.maxsize) {
-                let was_woken = g.putters.dequeue(&mut this.key);
+                let item = this.item.as_ref().expect("Put polled after completion");
+                // Planned before anything changes: if it panics, this putter
+                // is still queued (and still woken, if it was), the item is
+                // still ours, and our `Drop` passes a wake-up on.
+                let plan = g.plan_push(item);
+                let was_woken = g.putters.dequeue(&mut this.key, &mut stale);
                 let item = this.item.take().expect("Put polled after completion");
-                g.push(item, &mut wakers);
+                g.push(item, plan, &mut wakers);
                 if was_woken && !g.full(this.queue.maxsize) {
                     g.putters.wake_one_if_idle(&mut wakers);
                 }
                 Poll::Ready(Ok(()))
             } else {
-                g.putters.enqueue(&mut this.key, cx);
+                g.putters.enqueue(&mut this.key, cx, &mut stale);
                 Poll::Pending
             }
         };
@@ -585,16 +765,17 @@ impl<T, K: QueueKind<T>> Future for Put<'_, T, K> {
 impl<T, K: QueueKind<T>> Drop for Put<'_, T, K> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
+        let mut stale = Wakers::new();
         let mut wakers = Wakers::new();
         {
             let mut g = self.queue.lock();
-            let woken = g.putters.dequeue(&mut Some(key));
+            let woken = g.putters.dequeue(&mut Some(key), &mut stale);
             if woken && !g.shutdown && !g.full(self.queue.maxsize) {
                 g.putters.wake_one_if_idle(&mut wakers);
             }
         }
         wakers.wake();
-        // `self.item` drops after this, outside the lock.
+        // `stale` and then `self.item` drop after this, outside the lock.
     }
 }
 
@@ -608,20 +789,24 @@ impl<T, K: QueueKind<T>> Future for Get<'_, T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        // Declared before the guard, so dropped after it.
+        let mut stale = Wakers::new();
         let mut wakers = Wakers::new();
         let out = {
             let mut g = this.queue.lock();
+            // `pop` comes first: if it panics, nothing has changed and our
+            // `Drop` passes a wake-up on.
             if let Some(item) = g.pop(&mut wakers) {
-                let was_woken = g.getters.dequeue(&mut this.key);
+                let was_woken = g.getters.dequeue(&mut this.key, &mut stale);
                 if was_woken && g.len() > 0 {
                     g.getters.wake_one_if_idle(&mut wakers);
                 }
                 Poll::Ready(Ok(item))
             } else if g.shutdown {
-                g.getters.dequeue(&mut this.key);
+                g.getters.dequeue(&mut this.key, &mut stale);
                 Poll::Ready(Err(GetError::ShutDown))
             } else {
-                g.getters.enqueue(&mut this.key, cx);
+                g.getters.enqueue(&mut this.key, cx, &mut stale);
                 Poll::Pending
             }
         };
@@ -633,10 +818,11 @@ impl<T, K: QueueKind<T>> Future for Get<'_, T, K> {
 impl<T, K: QueueKind<T>> Drop for Get<'_, T, K> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
+        let mut stale = Wakers::new();
         let mut wakers = Wakers::new();
         {
             let mut g = self.queue.lock();
-            let woken = g.getters.dequeue(&mut Some(key));
+            let woken = g.getters.dequeue(&mut Some(key), &mut stale);
             if woken && g.len() > 0 {
                 g.getters.wake_one_if_idle(&mut wakers);
             }
@@ -655,17 +841,19 @@ impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
+        // Declared before the guard, so dropped after it.
+        let mut stale = Wakers::new();
         let mut g = this.queue.lock();
         let woken = this.key.is_some_and(|k| *g.joiners.data(k));
         if woken || g.unfinished == 0 {
             if let Some(k) = this.key.take() {
-                g.joiners.remove(k);
+                remove_waiter(&mut g.joiners, k, &mut stale);
             }
             return Poll::Ready(());
         }
         match this.key {
             None => this.key = Some(g.joiners.push_back(false, cx.waker().clone())),
-            Some(k) => g.joiners.set_waker(k, cx.waker()),
+            Some(k) => replace_waker(&mut g.joiners, k, cx, &mut stale),
         }
         Poll::Pending
     }
@@ -674,7 +862,11 @@ impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
 impl<T, K: QueueKind<T>> Drop for Join<'_, T, K> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            self.queue.lock().joiners.remove(key);
+            let mut stale = Wakers::new();
+            let mut g = self.queue.lock();
+            remove_waiter(&mut g.joiners, key, &mut stale);
+            drop(g);
+            // `stale` drops here, with the lock released.
         }
     }
 }
@@ -826,5 +1018,138 @@ mod tests {
         assert_eq!(q.get_nowait(), Err(GetError::ShutDown));
         assert_eq!(q.unfinished_tasks(), 1, "taken item still pending");
         q.task_done().unwrap();
+    }
+
+    /// A tiny deterministic generator, for the heap tests.
+    fn lcg(seed: &mut u64) -> u64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        *seed >> 33
+    }
+
+    fn heap_push<T: Ord>(h: &mut Heap<T>, item: T) {
+        let plan = <Priority as QueueKind<T>>::plan_push(h, &item);
+        <Priority as QueueKind<T>>::push(h, item, plan);
+    }
+
+    fn heap_pop<T: Ord>(h: &mut Heap<T>) -> Option<T> {
+        let plan = <Priority as QueueKind<T>>::plan_pop(h);
+        <Priority as QueueKind<T>>::pop(h, plan)
+    }
+
+    fn is_heap<T: Ord>(h: &Heap<T>) -> bool {
+        (1..h.0.len()).all(|i| h.0[(i - 1) / 2] <= h.0[i])
+    }
+
+    #[test]
+    fn heap_matches_a_sorted_model() {
+        let mut seed = 7;
+        let mut h = Heap::default();
+        let mut model: Vec<u64> = Vec::new();
+        let rounds = if cfg!(miri) { 300 } else { 3_000 };
+        for _ in 0..rounds {
+            if lcg(&mut seed) % 3 < 2 || model.is_empty() {
+                let v = lcg(&mut seed) % 64;
+                heap_push(&mut h, v);
+                // Kept largest first, so that `pop` gives the smallest.
+                let at = model.partition_point(|&m| m > v);
+                model.insert(at, v);
+            } else {
+                assert_eq!(heap_pop(&mut h), model.pop());
+            }
+            assert!(is_heap(&h));
+            assert_eq!(h.0.len(), model.len());
+        }
+        while let Some(v) = model.pop() {
+            assert_eq!(heap_pop(&mut h), Some(v));
+        }
+        assert_eq!(heap_pop(&mut h), None);
+    }
+
+    /// Compares like `u32`, but panics on the comparison numbered `FUSE`
+    /// (counted per thread).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Fused(u32);
+
+    thread_local! {
+        static FUSE: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, usize::MAX)) };
+    }
+
+    impl PartialOrd for Fused {
+        fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    impl Ord for Fused {
+        fn cmp(&self, other: &Self) -> Ordering {
+            let (n, at) = FUSE.with(|f| f.get());
+            FUSE.with(|f| f.set((n + 1, at)));
+            assert!(n != at, "fuse blown");
+            self.0.cmp(&other.0)
+        }
+    }
+
+    fn arm(at: usize) {
+        FUSE.with(|f| f.set((0, at)));
+    }
+
+    #[test]
+    fn a_panic_at_any_comparison_leaves_the_heap_as_it_was() {
+        use std::panic::{catch_unwind, AssertUnwindSafe};
+        let mut seed = 11;
+        // Sizes around the levels' edges (each failed plan is a panic, and
+        // panics are slow to report).
+        let lens: &[usize] = if cfg!(miri) {
+            &[0, 1, 2, 3, 6, 7]
+        } else {
+            &[0, 1, 2, 3, 4, 6, 7, 8, 14, 15, 16, 30]
+        };
+        for &len in lens {
+            arm(usize::MAX);
+            let mut h = Heap::default();
+            for _ in 0..len {
+                heap_push(&mut h, Fused((lcg(&mut seed) % 16) as u32));
+            }
+            // Push: fail at each comparison in turn, then succeed.
+            let new = Fused((lcg(&mut seed) % 16) as u32);
+            let before = h.0.clone();
+            for at in 0.. {
+                arm(at);
+                let plan = catch_unwind(AssertUnwindSafe(|| {
+                    <Priority as QueueKind<Fused>>::plan_push(&h, &new)
+                }));
+                arm(usize::MAX);
+                match plan {
+                    Err(_) => assert_eq!(h.0, before, "a failed push plan changes nothing"),
+                    Ok(plan) => {
+                        <Priority as QueueKind<Fused>>::push(&mut h, new.clone(), plan);
+                        break;
+                    }
+                }
+            }
+            assert!(is_heap(&h));
+            // Pop: the same.
+            let before = h.0.clone();
+            let min = before.iter().min().cloned();
+            for at in 0.. {
+                arm(at);
+                let plan = catch_unwind(AssertUnwindSafe(|| {
+                    <Priority as QueueKind<Fused>>::plan_pop(&h)
+                }));
+                arm(usize::MAX);
+                match plan {
+                    Err(_) => assert_eq!(h.0, before, "a failed pop plan changes nothing"),
+                    Ok(plan) => {
+                        let top = <Priority as QueueKind<Fused>>::pop(&mut h, plan);
+                        assert_eq!(top, min);
+                        break;
+                    }
+                }
+            }
+            assert!(is_heap(&h));
+            assert_eq!(h.0.len(), len);
+        }
     }
 }

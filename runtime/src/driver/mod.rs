@@ -251,11 +251,22 @@ impl Inner {
     }
 
     /// Allocates a slab slot; returns it with its token.
+    ///
+    /// # Errors
+    ///
+    /// The shutdown error once [`Handle::shutdown`] has begun.
     fn add_io(&self) -> std::io::Result<(Arc<ScheduledIo>, usize)> {
+        #[cfg(test)]
+        test_hooks::before_add_io_lock();
+        let mut ios = lock(&self.ios);
+        // Checked under the slab lock, which `shutdown` holds while it sets
+        // the flag and marks every registration shut down: a new one either
+        // sees the flag here or is in the slab in time to be marked. (Checked
+        // before the lock, a shutdown could run in between and miss it, and
+        // the resource would wait forever.)
         if self.shutdown.load(Ordering::Acquire) {
             return Err(scheduled_io::shutdown_error());
         }
-        let mut ios = lock(&self.ios);
         let generation = ios.next_generation;
         ios.next_generation = (generation + 1) & 0x7fff_ffff;
         let entry = ios.slab.vacant_entry();
@@ -356,14 +367,23 @@ impl Handle {
 
     /// Shuts the driver down: every I/O resource fails from now on and every
     /// timer completes, and all their wakers are woken so nothing hangs.
+    ///
+    /// The flag is set under the slab lock, and `add_io` checks it under
+    /// that lock, so a registration racing this either fails with the
+    /// shutdown error or is marked shut down here. Timers need no more: the
+    /// flag is set before the timer lock is taken below, and `poll_timer`
+    /// checks it under that lock, so a timer is either refused or fired.
     pub(crate) fn shutdown(&self) {
         let inner = &*self.inner;
-        if inner.shutdown.swap(true, Ordering::AcqRel) {
-            return;
-        }
         let mut wake = Vec::new();
-        for (_, io) in lock(&inner.ios).slab.iter() {
-            io.shutdown(&mut wake);
+        {
+            let ios = lock(&inner.ios);
+            if inner.shutdown.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            for (_, io) in ios.slab.iter() {
+                io.shutdown(&mut wake);
+            }
         }
         lock(&inner.timers).advance(u64::MAX, |w| wake.push(w));
         for w in wake {
@@ -380,17 +400,19 @@ impl Handle {
         waker: &Waker,
     ) -> TimerPoll {
         let inner = &*self.inner;
+        // A replaced or removed waker is dropped after the lock is released
+        // (declared first, so it also drops last): dropping one may run
+        // arbitrary code, even code that takes this lock.
+        let _stale: Option<Waker>;
         let mut timers = lock(&inner.timers);
         if self.is_shutdown() {
-            if let Some(k) = key {
-                timers.remove(k);
-            }
+            _stale = key.and_then(|k| timers.remove(k));
             return TimerPoll::Shutdown;
         }
         if let Some(k) = key {
             if let Some(w) = timers.get_mut(k) {
                 if !w.will_wake(waker) {
-                    *w = waker.clone();
+                    _stale = Some(std::mem::replace(w, waker.clone()));
                 }
                 return TimerPoll::Registered(k);
             }
@@ -438,7 +460,9 @@ impl Handle {
 
     /// Removes the timer `key`; it will never fire.
     pub(crate) fn remove_timer(&self, key: Key) {
-        lock(&self.inner.timers).remove(key);
+        let waker = lock(&self.inner.timers).remove(key);
+        // Dropped with the lock released.
+        drop(waker);
     }
 }
 
@@ -451,6 +475,30 @@ impl fmt::Debug for Handle {
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Inner").finish_non_exhaustive()
+    }
+}
+
+/// Points where a test can run code in the middle of a driver operation,
+/// to land a concurrent step in a race window deterministically.
+#[cfg(test)]
+mod test_hooks {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static BEFORE_ADD_IO_LOCK: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` (once, on this thread) when `add_io` next starts, before it
+    /// takes the slab lock.
+    pub(super) fn set_before_add_io_lock(f: impl FnOnce() + 'static) {
+        BEFORE_ADD_IO_LOCK.with(|h| *h.borrow_mut() = Some(Box::new(f)));
+    }
+
+    /// Called by `add_io`: runs the hook set on this thread, if any.
+    pub(super) fn before_add_io_lock() {
+        if let Some(f) = BEFORE_ADD_IO_LOCK.with(|h| h.borrow_mut().take()) {
+            f();
+        }
     }
 }
 
@@ -574,5 +622,69 @@ mod tests {
         d.inner.remove_io(ta);
         assert!(lock(&d.inner.ios).slab.get(tb & 0xffff_ffff).is_some());
         drop((a, b));
+    }
+
+    #[test]
+    fn a_registration_racing_shutdown_fails_or_sees_shutdown() {
+        let d = Driver::new().unwrap();
+        let h = d.handle();
+        let h2 = h.clone();
+        // Shutdown runs in the window between the caller deciding to register
+        // and the registration taking the slab lock.
+        test_hooks::set_before_add_io_lock(move || h2.shutdown());
+        let (mut a, _b) = mio::net::UnixStream::pair().unwrap();
+        match scheduled_io::Registration::new(&mut a, mio::Interest::READABLE, h) {
+            Err(e) => assert!(e.to_string().contains("shut down"), "{e}"),
+            Ok(reg) => {
+                let noop = super::test_util::noop_waker();
+                let r = reg.poll_ready(
+                    &mut std::task::Context::from_waker(&noop),
+                    scheduled_io::Direction::Read,
+                );
+                assert!(
+                    matches!(r, std::task::Poll::Ready(Err(_))),
+                    "a registration made after shutdown waits forever: {r:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn registrations_racing_a_shutdown_thread_all_see_it() {
+        use scheduled_io::{Direction, Registration};
+        use std::task::{Context, Poll};
+        // Not a timing test: whatever the interleaving, every registration
+        // that succeeded must observe the shutdown once it has run.
+        let noop = super::test_util::noop_waker();
+        for _ in 0..20 {
+            let d = Driver::new().unwrap();
+            let h = d.handle();
+            let h2 = h.clone();
+            let start = Arc::new(std::sync::Barrier::new(2));
+            let start2 = start.clone();
+            let t = std::thread::spawn(move || {
+                start2.wait();
+                h2.shutdown();
+            });
+            start.wait();
+            let mut regs = Vec::new();
+            while regs.len() < 64 {
+                let (mut a, b) = mio::net::UnixStream::pair().unwrap();
+                match Registration::new(&mut a, mio::Interest::READABLE, h.clone()) {
+                    Ok(r) => regs.push((r, a, b)),
+                    Err(e) => {
+                        assert!(e.to_string().contains("shut down"), "{e}");
+                        break;
+                    }
+                }
+            }
+            t.join().unwrap();
+            let (mut a, _b) = mio::net::UnixStream::pair().unwrap();
+            assert!(Registration::new(&mut a, mio::Interest::READABLE, h.clone()).is_err());
+            for (r, ..) in &regs {
+                let p = r.poll_ready(&mut Context::from_waker(&noop), Direction::Read);
+                assert!(matches!(p, Poll::Ready(Err(_))), "{p:?}");
+            }
+        }
     }
 }

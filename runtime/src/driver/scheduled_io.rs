@@ -11,6 +11,16 @@
 //! Tokens carry the slot's generation in their high half, so an event still
 //! in flight for a deregistered resource is never delivered to a newer
 //! resource that reuses the slab slot.
+//!
+//! A future that waits for readiness ([`Registration::readiness`],
+//! [`Registration::async_io`]) stores its waker under an id of its own and
+//! takes it out again when it is dropped, so a cancelled wait (a `select!`
+//! that took another branch, a timeout) leaves no waker, and so no task
+//! reference, behind until the next event. Poll-based callers
+//! ([`Registration::poll_ready`], `poll_read` and the like) have no future
+//! to be dropped; their wakers are deduplicated with `will_wake`, so each
+//! task holds at most one slot per direction, released by the next event or
+//! with the resource.
 
 use std::future::poll_fn;
 use std::io;
@@ -57,14 +67,38 @@ pub(crate) struct ReadyEvent {
     pub(crate) ready: u8,
 }
 
+/// Id of a poll-based waiter (one with no future to remove it on drop).
+const ANONYMOUS: u64 = 0;
+
+/// One waiting task.
+#[derive(Debug)]
+struct Waiter {
+    /// The [`Readiness`] future's id, or [`ANONYMOUS`].
+    id: u64,
+    waker: Waker,
+}
+
 /// Tasks waiting per direction. Usually one each; several tasks may wait
 /// on a shared resource (e.g. two tasks accepting on one listener), and all
-/// of them are woken on readiness, so none is forgotten. A task's waker is
-/// stored once (deduplicated with `will_wake`).
-#[derive(Debug, Default)]
+/// of them are woken on readiness, so none is forgotten. A [`Readiness`]
+/// future keeps one entry (under its id) that it updates in place and
+/// removes on drop; a poll-based task's waker is stored once among the
+/// anonymous entries (deduplicated with `will_wake`).
+#[derive(Debug)]
 struct Waiters {
-    reader: Vec<Waker>,
-    writer: Vec<Waker>,
+    reader: Vec<Waiter>,
+    writer: Vec<Waiter>,
+    /// The next [`Readiness`] id (never [`ANONYMOUS`]; 64 bits never wrap).
+    next_id: u64,
+}
+
+impl Waiters {
+    fn dir(&mut self, dir: Direction) -> &mut Vec<Waiter> {
+        match dir {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
 }
 
 /// Readiness state and wakers of one registered resource.
@@ -80,7 +114,11 @@ impl ScheduledIo {
         ScheduledIo {
             generation,
             state: AtomicU64::new(0),
-            waiters: Mutex::new(Waiters::default()),
+            waiters: Mutex::new(Waiters {
+                reader: Vec::new(),
+                writer: Vec::new(),
+                next_id: ANONYMOUS + 1,
+            }),
         }
     }
 
@@ -100,10 +138,10 @@ impl ScheduledIo {
         }
         let mut w = lock(&self.waiters);
         if ready & Direction::Read.mask() != 0 {
-            wake.append(&mut w.reader);
+            wake.extend(w.reader.drain(..).map(|e| e.waker));
         }
         if ready & Direction::Write.mask() != 0 {
-            wake.append(&mut w.writer);
+            wake.extend(w.writer.drain(..).map(|e| e.waker));
         }
     }
 
@@ -111,8 +149,8 @@ impl ScheduledIo {
     pub(crate) fn shutdown(&self, wake: &mut Vec<Waker>) {
         self.state.fetch_or(SHUTDOWN, Ordering::AcqRel);
         let mut w = lock(&self.waiters);
-        wake.append(&mut w.reader);
-        wake.append(&mut w.writer);
+        wake.extend(w.reader.drain(..).map(|e| e.waker));
+        wake.extend(w.writer.drain(..).map(|e| e.waker));
     }
 
     fn ready_now(&self, dir: Direction) -> Option<io::Result<ReadyEvent>> {
@@ -127,23 +165,65 @@ impl ScheduledIo {
         }))
     }
 
-    /// Ready if `dir` has cached readiness, else stores the waker.
+    /// Ready if `dir` has cached readiness, else stores the waker as an
+    /// anonymous waiter (once per task: deduplicated with `will_wake`).
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
+        self.poll_ready_waiter(cx, dir, None)
+    }
+
+    /// Ready if `dir` has cached readiness, else stores the waker: as an
+    /// anonymous waiter (`id` is `None`), or in the entry of the
+    /// [`Readiness`] future `id`, allocating its id on its first wait.
+    fn poll_ready_waiter(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        id: Option<&mut u64>,
+    ) -> Poll<io::Result<ReadyEvent>> {
         if let Some(r) = self.ready_now(dir) {
             return Poll::Ready(r);
         }
+        // A replaced waker is dropped once the lock is released: dropping
+        // one may run arbitrary code (even code that takes this lock).
+        let mut _stale = None;
         {
             let mut w = lock(&self.waiters);
-            let slot = match dir {
-                Direction::Read => &mut w.reader,
-                Direction::Write => &mut w.writer,
+            let id = match id {
+                None => ANONYMOUS,
+                Some(id) => {
+                    if *id == ANONYMOUS {
+                        *id = w.next_id;
+                        w.next_id += 1;
+                    }
+                    *id
+                }
             };
-            if !slot.iter().any(|w| w.will_wake(cx.waker())) {
-                slot.push(cx.waker().clone());
+            let list = w.dir(dir);
+            let waker = cx.waker();
+            if id == ANONYMOUS {
+                let known = list
+                    .iter()
+                    .any(|e| e.id == ANONYMOUS && e.waker.will_wake(waker));
+                if !known {
+                    list.push(Waiter {
+                        id,
+                        waker: waker.clone(),
+                    });
+                }
+            } else {
+                match list.iter_mut().find(|e| e.id == id) {
+                    Some(e) if e.waker.will_wake(waker) => {}
+                    Some(e) => _stale = Some(std::mem::replace(&mut e.waker, waker.clone())),
+                    // First wait, or a wake-up took the entry.
+                    None => list.push(Waiter {
+                        id,
+                        waker: waker.clone(),
+                    }),
+                }
             }
         }
         // An event may have landed between the first check and storing the
@@ -153,6 +233,27 @@ impl ScheduledIo {
             Some(r) => Poll::Ready(r),
             None => Poll::Pending,
         }
+    }
+
+    /// Takes waiter `id`'s entry out of `dir`, if a wake-up has not already.
+    fn remove_waiter(&self, dir: Direction, id: u64) {
+        let stale = {
+            let mut w = lock(&self.waiters);
+            let list = w.dir(dir);
+            list.iter()
+                .position(|e| e.id == id)
+                .map(|i| list.swap_remove(i))
+        };
+        // Dropped with the lock released.
+        drop(stale);
+    }
+
+    /// Number of stored wakers, both directions (tests check that cancelled
+    /// waits leave none behind).
+    #[cfg(test)]
+    pub(crate) fn waiter_count(&self) -> usize {
+        let w = lock(&self.waiters);
+        w.reader.len() + w.writer.len()
     }
 
     /// Clears the readiness seen in `event`, unless a newer event arrived.
@@ -228,9 +329,11 @@ impl Registration {
         self.shared.poll_ready(cx, dir)
     }
 
-    /// Waits for readiness in `dir`.
+    /// Waits for readiness in `dir`. Dropping the future takes its waker
+    /// out of the resource.
     pub(crate) async fn readiness(&self, dir: Direction) -> io::Result<ReadyEvent> {
-        poll_fn(|cx| self.poll_ready(cx, dir)).await
+        let mut wait = Readiness::new(&self.shared, dir);
+        poll_fn(|cx| wait.poll_ready(cx)).await
     }
 
     /// Clears readiness seen in `event` (after a `WouldBlock`).
@@ -244,10 +347,20 @@ impl Registration {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_with(cx, |cx| self.poll_ready(cx, dir), f)
+    }
+
+    /// [`poll_io`](Self::poll_io), polling readiness with `ready`.
+    fn poll_io_with<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut ready: impl FnMut(&mut Context<'_>) -> Poll<io::Result<ReadyEvent>>,
         mut f: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            let ev = match self.poll_ready(cx, dir) {
+            let ev = match ready(cx) {
                 Poll::Ready(Ok(ev)) => ev,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -278,12 +391,48 @@ impl Registration {
     }
 
     /// Waits for readiness in `dir`, then runs `f`, retrying on `WouldBlock`.
+    /// Dropping the future takes its waker out of the resource.
     pub(crate) async fn async_io<R>(
         &self,
         dir: Direction,
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(cx, dir, &mut f)).await
+        let mut wait = Readiness::new(&self.shared, dir);
+        poll_fn(|cx| self.poll_io_with(cx, |cx| wait.poll_ready(cx), &mut f)).await
+    }
+}
+
+/// One future's wait for readiness in one direction. Its waker has an
+/// entry of its own in the [`ScheduledIo`], updated in place when it is
+/// polled again and removed when it is dropped, so a cancelled wait leaves
+/// nothing behind.
+#[derive(Debug)]
+struct Readiness<'a> {
+    io: &'a ScheduledIo,
+    dir: Direction,
+    /// [`ANONYMOUS`] until the first wait allocates the entry's id.
+    id: u64,
+}
+
+impl<'a> Readiness<'a> {
+    fn new(io: &'a ScheduledIo, dir: Direction) -> Self {
+        Readiness {
+            io,
+            dir,
+            id: ANONYMOUS,
+        }
+    }
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        self.io.poll_ready_waiter(cx, self.dir, Some(&mut self.id))
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        if self.id != ANONYMOUS {
+            self.io.remove_waiter(self.dir, self.id);
+        }
     }
 }
 
@@ -358,6 +507,7 @@ pub(crate) fn no_runtime_error() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
     use std::sync::atomic::AtomicUsize;
     use std::task::Wake;
 
@@ -433,6 +583,155 @@ mod tests {
         match io.poll_ready(&mut Context::from_waker(&rw), Direction::Read) {
             Poll::Ready(Err(e)) => assert!(e.to_string().contains("shut down")),
             other => panic!("expected the shutdown error, got {other:?}"),
+        }
+    }
+
+    /// A registered socket with no data, on a driver that is never parked
+    /// (so no event can arrive and release a waker).
+    struct IdleSocket {
+        reg: Registration,
+        _driver: super::super::Driver,
+        _socket: mio::net::UnixStream,
+        _peer: mio::net::UnixStream,
+    }
+
+    fn idle_socket() -> IdleSocket {
+        let driver = super::super::Driver::new().unwrap();
+        let (mut socket, peer) = mio::net::UnixStream::pair().unwrap();
+        let reg = Registration::new(&mut socket, Interest::READABLE, driver.handle()).unwrap();
+        IdleSocket {
+            reg,
+            _driver: driver,
+            _socket: socket,
+            _peer: peer,
+        }
+    }
+
+    #[test]
+    fn a_dropped_readiness_future_releases_its_waker() {
+        let idle = idle_socket();
+        let reg = &idle.reg;
+        for i in 0..100 {
+            let task = Arc::new(Count(AtomicUsize::new(0)));
+            let waker = Waker::from(task.clone());
+            {
+                let mut fut = std::pin::pin!(reg.readiness(Direction::Read));
+                let r = fut.as_mut().poll(&mut Context::from_waker(&waker));
+                assert!(r.is_pending(), "no data yet");
+            }
+            drop(waker);
+            assert_eq!(
+                Arc::strong_count(&task),
+                1,
+                "round {i}: the cancelled wait still holds the task's waker"
+            );
+        }
+        assert_eq!(reg.shared.waiter_count(), 0);
+    }
+
+    #[test]
+    fn a_dropped_async_io_future_releases_its_waker() {
+        let idle = idle_socket();
+        let reg = &idle.reg;
+        for i in 0..100 {
+            let task = Arc::new(Count(AtomicUsize::new(0)));
+            let waker = Waker::from(task.clone());
+            {
+                let fut = reg.async_io(Direction::Read, || -> io::Result<()> {
+                    Err(io::ErrorKind::WouldBlock.into())
+                });
+                let mut fut = std::pin::pin!(fut);
+                assert!(fut
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending());
+            }
+            drop(waker);
+            assert_eq!(
+                Arc::strong_count(&task),
+                1,
+                "round {i}: the cancelled read still holds the task's waker"
+            );
+        }
+        assert_eq!(reg.shared.waiter_count(), 0);
+    }
+
+    #[test]
+    fn a_repolled_wait_reuses_its_entry_and_a_woken_one_waits_again() {
+        let idle = idle_socket();
+        let reg = &idle.reg;
+        let tasks: Vec<_> = (0..3)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
+        let wakers: Vec<Waker> = tasks.iter().map(|t| Waker::from(t.clone())).collect();
+        let mut fut = Box::pin(reg.readiness(Direction::Read));
+        for w in &wakers {
+            assert!(fut.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+            assert_eq!(reg.shared.waiter_count(), 1, "one entry, updated in place");
+        }
+        assert_eq!(Arc::strong_count(&tasks[0]), 2, "replaced waker released");
+        assert_eq!(Arc::strong_count(&tasks[2]), 3, "current waker stored");
+        // A write event does not concern the reader; a read event wakes it.
+        let mut wake = Vec::new();
+        reg.shared.set_readiness(WRITABLE, &mut wake);
+        assert!(wake.is_empty());
+        reg.shared.set_readiness(READABLE, &mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(tasks[2].0.load(Ordering::SeqCst), 1);
+        assert_eq!(reg.shared.waiter_count(), 0);
+        // The task finds the readiness, sees `WouldBlock`, clears it and
+        // waits again: a fresh entry under the same future.
+        let seen = match fut.as_mut().poll(&mut Context::from_waker(&wakers[2])) {
+            Poll::Ready(Ok(ev)) => ev,
+            other => panic!("expected readiness, got {other:?}"),
+        };
+        reg.clear_readiness(seen);
+        let mut fut = Box::pin(reg.readiness(Direction::Read));
+        assert!(fut
+            .as_mut()
+            .poll(&mut Context::from_waker(&wakers[1]))
+            .is_pending());
+        // A poll-based waiter of the same task is kept apart from the
+        // future's entry: dropping the future must not remove it.
+        assert!(reg
+            .poll_ready(&mut Context::from_waker(&wakers[1]), Direction::Read)
+            .is_pending());
+        assert_eq!(reg.shared.waiter_count(), 2);
+        drop(fut);
+        assert_eq!(reg.shared.waiter_count(), 1, "the poll-based waiter stays");
+        reg.shared.set_readiness(READABLE, &mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(tasks[1].0.load(Ordering::SeqCst), 1);
+        drop(wakers);
+        for t in &tasks {
+            assert_eq!(Arc::strong_count(t), 1);
+        }
+    }
+
+    #[test]
+    fn every_waiting_future_on_a_shared_resource_is_woken() {
+        let idle = idle_socket();
+        let reg = &idle.reg;
+        let tasks: Vec<_> = (0..4)
+            .map(|_| Arc::new(Count(AtomicUsize::new(0))))
+            .collect();
+        let mut futs: Vec<_> = (0..4)
+            .map(|_| Box::pin(reg.readiness(Direction::Read)))
+            .collect();
+        for (f, t) in futs.iter_mut().zip(&tasks) {
+            let w = Waker::from(t.clone());
+            assert!(f.as_mut().poll(&mut Context::from_waker(&w)).is_pending());
+        }
+        // One of them is cancelled; the others still get the event.
+        drop(futs.remove(1));
+        let mut wake = Vec::new();
+        reg.shared.set_readiness(READABLE, &mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        let woken: Vec<usize> = tasks.iter().map(|t| t.0.load(Ordering::SeqCst)).collect();
+        assert_eq!(woken, [1, 0, 1, 1]);
+        drop(futs);
+        for t in &tasks {
+            assert_eq!(Arc::strong_count(t), 1);
         }
     }
 }
