@@ -79,6 +79,7 @@ pub fn try_run<F: std::future::Future>(future: F) -> std::io::Result<F::Output> 
 // ---- reactor side (driver, timers, networking, I/O) ----
 pub(crate) mod driver;
 pub mod io;
+pub(crate) mod loom;
 pub mod net;
 pub mod time;
 // ---- end of reactor side ----

@@ -21,8 +21,10 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+pub(crate) use crate::loom::lock;
+use crate::loom::{AtomicBool, AtomicU64, Mutex, Ordering};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -32,6 +34,9 @@ use slab::Slab;
 pub(crate) mod scheduled_io;
 pub(crate) mod wheel;
 
+#[cfg(all(test, loom))]
+mod loom_driver;
+
 #[cfg(test)]
 pub(crate) mod test_util;
 
@@ -40,12 +45,6 @@ use wheel::{Key, Wheel};
 
 const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
 const EVENTS_CAPACITY: usize = 1024;
-
-/// Locks a mutex, ignoring poisoning (the state it guards stays
-/// consistent: every critical section is panic-free bookkeeping).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// The reactor and timer driver an idle worker parks on.
 pub(crate) struct Driver {

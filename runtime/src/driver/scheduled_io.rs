@@ -24,8 +24,9 @@
 
 use std::future::poll_fn;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::{AtomicU64, Mutex, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use mio::event::Source;
