@@ -362,3 +362,47 @@ fn second_block_on_takes_over_the_current_thread_core() {
     assert_eq!(v, 9);
     second.join().unwrap();
 }
+
+/// A join waker that panics when the task completes (a foreign executor's
+/// bug) costs neither the worker thread nor the task's release: the next
+/// task still runs on the runtime's only worker. (Before, the panic skipped
+/// the release and unwound out of the worker, which died.)
+#[test]
+fn panicking_join_waker_does_not_kill_the_worker() {
+    use std::future::Future;
+    use std::sync::atomic::AtomicBool;
+    struct Bomb;
+    impl std::task::Wake for Bomb {
+        fn wake(self: Arc<Self>) {
+            panic!("join waker bomb");
+        }
+    }
+    let rt = Scheduler::multi_thread(1).unwrap();
+    let go = Arc::new(AtomicBool::new(false));
+    let g = go.clone();
+    let mut h = rt.spawn(async move {
+        while !g.load(Ordering::SeqCst) {
+            task::yield_now().await;
+        }
+        1
+    });
+    let bomb = std::task::Waker::from(Arc::new(Bomb));
+    let first = std::pin::Pin::new(&mut h).poll(&mut std::task::Context::from_waker(&bomb));
+    assert!(first.is_pending());
+    // Quiet the expected panic message.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    go.store(true, Ordering::SeqCst);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h2 = rt.spawn(async { 2 });
+    std::thread::spawn({
+        let handle = rt.handle().clone();
+        move || {
+            let _ = tx.send(handle.block_on(h2).unwrap());
+        }
+    });
+    let got = rx.recv_timeout(Duration::from_secs(30));
+    std::panic::set_hook(hook);
+    assert_eq!(got.expect("the worker died with the join waker's panic"), 2);
+    assert_eq!(rt.block_on(h).unwrap(), 1);
+}

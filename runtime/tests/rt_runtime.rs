@@ -314,3 +314,52 @@ fn runtime_dropped_from_inside_its_own_task_shuts_down_whole() {
         assert_eq!(stopped.load(Ordering::SeqCst), 1, "multi={multi}");
     }
 }
+
+/// `shutdown_timeout` from inside one of the runtime's own tasks, and a
+/// drop while another runtime is entered on the worker, take the same
+/// detour as a plain drop instead of joining the worker from itself.
+#[test]
+fn shutdown_timeout_and_entered_drop_from_inside_a_task() {
+    for use_timeout in [true, false] {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let other = Builder::new_current_thread().build().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let guard = OnDrop(tx.clone(), "pending task dropped");
+        rt.spawn(async move {
+            let _g = guard;
+            std::future::pending::<()>().await
+        });
+        let slot = Arc::new(Mutex::new(Some(rt)));
+        let s2 = slot.clone();
+        let handle = slot.lock().unwrap().as_ref().unwrap().handle().clone();
+        let other_handle = other.handle().clone();
+        handle.spawn(async move {
+            let rt = s2.lock().unwrap().take().unwrap();
+            if use_timeout {
+                rt.shutdown_timeout(Duration::from_secs(5));
+            } else {
+                // Another runtime's context hides nothing: the worker is
+                // still this runtime's.
+                let _e = other_handle.enter();
+                drop(rt);
+            }
+            let _ = tx.send("dropper returned");
+        });
+        let mut got = vec![
+            rx.recv_timeout(Duration::from_secs(30))
+                .expect("no shutdown"),
+            rx.recv_timeout(Duration::from_secs(30))
+                .expect("no shutdown"),
+        ];
+        got.sort();
+        assert_eq!(
+            got,
+            ["dropper returned", "pending task dropped"],
+            "timeout={use_timeout}"
+        );
+        drop(other);
+    }
+}

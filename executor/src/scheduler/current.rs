@@ -29,6 +29,9 @@ pub(crate) struct Shared {
 struct CoreSlot {
     core: Option<Box<Core>>,
     waiting: Vec<Waker>,
+    /// Set by `drain` at shutdown: a core put back later is dropped, and
+    /// nobody waits for it any more.
+    closed: bool,
 }
 
 struct Core {
@@ -52,6 +55,7 @@ impl Shared {
                     tick: 0,
                 })),
                 waiting: Vec::new(),
+                closed: false,
             }),
         })
     }
@@ -68,6 +72,7 @@ impl Shared {
         drop(self.inject.close());
         let (core, waiting) = {
             let mut slot = lock(&self.core);
+            slot.closed = true;
             (slot.core.take(), std::mem::take(&mut slot.waiting))
         };
         drop(core);
@@ -75,31 +80,57 @@ impl Shared {
         waiting.into_iter().for_each(Waker::wake);
     }
 
-    /// Puts the core back and wakes the `block_on`s waiting for it.
+    /// Puts the core back and wakes the `block_on`s waiting for it; after
+    /// `drain` (the runtime shut down meanwhile) drops it instead, with its
+    /// queued tasks.
     fn put_core(&self, core: Box<Core>) {
-        let waiting = {
+        let (waiting, stale) = {
             let mut slot = lock(&self.core);
-            slot.core = Some(core);
-            std::mem::take(&mut slot.waiting)
+            if slot.closed {
+                (Vec::new(), Some(core))
+            } else {
+                slot.core = Some(core);
+                (std::mem::take(&mut slot.waiting), None)
+            }
         };
+        drop(stale);
         waiting.into_iter().for_each(Waker::wake);
     }
 
-    /// Takes the core, or registers `waker` to hear when it comes back.
+    /// Takes the core, or registers `waker` to hear when it comes back
+    /// (not after shutdown: it never will).
     fn take_core(&self, waker: &Waker) -> Option<Box<Core>> {
         let mut slot = lock(&self.core);
         let core = slot.core.take();
-        if core.is_none() && !slot.waiting.iter().any(|w| w.will_wake(waker)) {
+        if core.is_none() && !slot.closed && !slot.waiting.iter().any(|w| w.will_wake(waker)) {
             slot.waiting.push(waker.clone());
         }
         core
+    }
+
+    /// A `block_on` that stops waiting takes its waker back out.
+    fn forget_waiter(&self, waker: &Waker) {
+        let stale: Vec<Waker> = {
+            let mut slot = lock(&self.core);
+            let (keep, stale) = std::mem::take(&mut slot.waiting)
+                .into_iter()
+                .partition(|w| !w.will_wake(waker));
+            slot.waiting = keep;
+            stale
+        };
+        drop(stale);
+    }
+
+    fn is_closed(&self) -> bool {
+        lock(&self.core).closed
     }
 }
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, _yielded: bool) {
         // A hint only: a push that misses the flag lands in the injector,
-        // which `drain` closes.
+        // which `drain` closes, or in the core, which `drain` or a later
+        // `put_core` drops.
         if self.shutdown.load(Acquire) {
             drop(task);
             return;
@@ -152,21 +183,44 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let tw = super::ThreadWaker::new();
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
+    // However this call ends, its waker leaves the waiting list.
+    struct Forget<'a>(&'a Shared, &'a Waker);
+    impl Drop for Forget<'_> {
+        fn drop(&mut self) {
+            self.0.forget_waiter(self.1);
+        }
+    }
+    let forget = Forget(shared, &waker);
     loop {
         if let Some(core) = shared.take_core(&waker) {
+            drop(forget);
             return drive(shared, core, future);
         }
         if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
             return v;
         }
-        if shared.shutdown.load(Acquire) && lock(&shared.core).core.is_none() {
+        if shared.is_closed() {
+            // Shut down: no core will come back; the future goes on alone.
+            drop(forget);
             return super::park_thread_block_on(future);
         }
         tw.wait();
     }
 }
 
-/// Drives the tasks with `core` until `future` is ready.
+/// True on the thread that holds `shared`'s core (inside its `block_on`).
+pub(crate) fn holds_core_of(shared: &Arc<Shared>) -> bool {
+    CORE.with(|c| {
+        c.try_borrow()
+            .map(|c| c.as_ref().is_some_and(|(s, _)| Arc::ptr_eq(s, shared)))
+            // Borrowed: we are inside this thread's scheduler code.
+            .unwrap_or(true)
+    })
+}
+
+/// Drives the tasks with `core` until `future` is ready. At shutdown the
+/// core goes back (to be dropped by `drain`) and the future is polled on
+/// its own, instead of spinning over tasks that will never run again.
 fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut F>) -> F::Output {
     CORE.with(|c| *c.borrow_mut() = Some((shared.clone(), core)));
     // Put the core back even if the future panics.
@@ -174,16 +228,11 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
     impl Drop for Restore<'_> {
         fn drop(&mut self) {
             if let Some((_, core)) = CORE.with(|c| c.borrow_mut().take()) {
-                if self.0.shutdown.load(Acquire) {
-                    drop(core);
-                    self.0.drain();
-                } else {
-                    self.0.put_core(core);
-                }
+                self.0.put_core(core);
             }
         }
     }
-    let _restore = Restore(shared);
+    let restore = Restore(shared);
 
     let main = Arc::new(MainWaker {
         woken: AtomicBool::new(true),
@@ -196,6 +245,10 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
             if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
                 return v;
             }
+        }
+        if shared.shutdown.load(Acquire) {
+            drop(restore);
+            return super::park_thread_block_on(future);
         }
         let mut ran = 0;
         while ran < EVENT_INTERVAL {
@@ -235,5 +288,46 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
         } else {
             shared.common.park.park(Some(std::time::Duration::ZERO));
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    use super::super::{Scheduler, Strong};
+    use crate::loom::lock;
+
+    /// `block_on`s that end while another thread holds the core leave no
+    /// waker behind (before, each left one until the core came back).
+    #[test]
+    fn waiting_block_ons_take_their_wakers_back() {
+        let rt = Arc::new(Scheduler::current_thread().unwrap());
+        let Strong::Current(shared) = &rt.strong else {
+            unreachable!()
+        };
+        let shared = shared.clone();
+        let release = Arc::new(AtomicBool::new(false));
+        let holding = Arc::new(AtomicBool::new(false));
+        let (rt2, rel2, hold2) = (rt.clone(), release.clone(), holding.clone());
+        let holder = std::thread::spawn(move || {
+            rt2.block_on(async move {
+                hold2.store(true, SeqCst);
+                while !rel2.load(SeqCst) {
+                    crate::task::yield_now().await;
+                }
+            })
+        });
+        while !holding.load(SeqCst) {
+            std::thread::yield_now();
+        }
+        for i in 0..100 {
+            assert_eq!(rt.block_on(async move { i }), i);
+        }
+        let waiting = lock(&shared.core).waiting.len();
+        release.store(true, SeqCst);
+        holder.join().unwrap();
+        assert_eq!(waiting, 0, "finished block_ons left their wakers");
     }
 }

@@ -284,14 +284,6 @@ where
 }
 
 impl Strong {
-    fn ptr_eq(&self, other: &Strong) -> bool {
-        match (self, other) {
-            (Strong::Current(a), Strong::Current(b)) => Arc::ptr_eq(a, b),
-            (Strong::Multi(a), Strong::Multi(b)) => Arc::ptr_eq(a, b),
-            _ => false,
-        }
-    }
-
     fn common(&self) -> &Common {
         match self {
             Strong::Current(s) => &s.common,
@@ -431,6 +423,8 @@ pub struct Scheduler {
     handle: Handle,
     strong: Strong,
     threads: Vec<std::thread::JoinHandle<()>>,
+    /// Shut down already (its parts moved to `shutdown_then`).
+    done: bool,
 }
 
 impl Scheduler {
@@ -504,6 +498,7 @@ impl Scheduler {
             handle,
             strong,
             threads,
+            done: false,
         })
     }
 
@@ -562,21 +557,67 @@ impl Scheduler {
 
     /// Shuts down, waiting at most `timeout` for blocking jobs that are
     /// already running (queued ones are cancelled; tasks are always
-    /// cancelled and dropped).
-    pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
+    /// cancelled and dropped). From one of this scheduler's own threads it
+    /// works as [`shutdown_then`](Self::shutdown_then) does there.
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        self.shutdown_then(Some(timeout), || {});
     }
 
-    /// True on this scheduler's worker threads and inside its `block_on`
-    /// (where a shutdown cannot wait for the workers to finish).
+    /// Shuts down as dropping does (waiting up to `blocking_wait` for
+    /// running blocking jobs, if given), then runs `then`.
+    ///
+    /// On one of this scheduler's own threads (a worker, or the thread
+    /// driving its current-thread core; see
+    /// [`is_driving_thread`](Self::is_driving_thread)) the workers cannot
+    /// be joined, this thread being one of them: the shutdown and `then`
+    /// run on a thread of their own (`myrt-shutdown`) and this returns at
+    /// once. If that thread cannot be started, the workers are told to
+    /// stop, `then` runs here, and the tasks are left to the process exit
+    /// (a message on stderr says so) rather than deadlocking.
+    pub fn shutdown_then(
+        mut self,
+        blocking_wait: Option<Duration>,
+        then: impl FnOnce() + Send + 'static,
+    ) {
+        let parts = self.take_parts();
+        if !self.is_driving_thread() {
+            parts.shutdown(blocking_wait);
+            then();
+            return;
+        }
+        // `parts` has no `Drop`: if the thread cannot start, the closure
+        // (and `parts` in it) is dropped without a second attempt.
+        let then = std::sync::Arc::new(std::sync::Mutex::new(Some(then)));
+        let then2 = then.clone();
+        let spawned = std::thread::Builder::new()
+            .name("myrt-shutdown".into())
+            .spawn(move || {
+                parts.shutdown(blocking_wait);
+                if let Some(f) = then2.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    f();
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!(
+                "myrt: cannot start the shutdown thread ({e}); stopping the workers only, tasks are left to the process exit"
+            );
+            self.begin_shutdown();
+            if let Some(f) = then.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                f();
+            }
+        }
+    }
+
+    /// True on this scheduler's worker threads, and on the thread that
+    /// holds its current-thread core (inside its `block_on`): there a
+    /// shutdown cannot wait for the workers to finish. Read from the
+    /// scheduler's own thread-locals, which user code cannot swap (a
+    /// `Handle::enter` of another runtime does not hide it).
     pub fn is_driving_thread(&self) -> bool {
-        CONTEXT.with(|c| {
-            c.in_runtime.get()
-                && c.handle
-                    .borrow()
-                    .as_ref()
-                    .is_some_and(|h| h.kind.ptr_eq(&self.strong))
-        })
+        match &self.strong {
+            Strong::Multi(s) => multi::is_worker_of(s),
+            Strong::Current(s) => current::holds_core_of(s),
+        }
     }
 
     fn begin_shutdown(&self) {
@@ -586,9 +627,33 @@ impl Scheduler {
         }
     }
 
-    fn shutdown(&mut self, blocking_wait: Option<Duration>) {
-        self.begin_shutdown();
-        for t in self.threads.drain(..) {
+    /// Moves out what a shutdown needs; `self` is left shut (its `Drop`
+    /// does nothing more).
+    fn take_parts(&mut self) -> Parts {
+        self.done = true;
+        Parts {
+            handle: self.handle.clone(),
+            strong: self.strong.clone(),
+            threads: std::mem::take(&mut self.threads),
+        }
+    }
+}
+
+/// A scheduler's shutdown work, movable to another thread. No `Drop`: it
+/// runs only when `shutdown` is called.
+struct Parts {
+    handle: Handle,
+    strong: Strong,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Parts {
+    fn shutdown(self, blocking_wait: Option<Duration>) {
+        match &self.strong {
+            Strong::Multi(s) => s.begin_shutdown(),
+            Strong::Current(s) => s.begin_shutdown(),
+        }
+        for t in self.threads {
             let _ = t.join();
         }
         let common = self.strong.common();
@@ -609,30 +674,19 @@ impl Scheduler {
 
 impl Drop for Scheduler {
     fn drop(&mut self) {
-        if self.is_driving_thread() {
-            // Dropped from inside one of its own tasks (or its `block_on`):
-            // joining the workers here would join this very thread. Hand
-            // the whole shutdown to a thread of its own instead; this
-            // worker finishes the current poll, sees the flag and exits.
-            let rest = Scheduler {
-                handle: self.handle.clone(),
-                strong: self.strong.clone(),
-                threads: std::mem::take(&mut self.threads),
-            };
-            let spawned = std::thread::Builder::new()
-                .name("myrt-shutdown".into())
-                .spawn(move || drop(rest));
-            if let Err(e) = spawned {
-                // No thread to shut down on: signal the workers to stop and
-                // leave the tasks to the process exit rather than deadlock.
-                eprintln!(
-                    "myrt: cannot start the shutdown thread ({e}); stopping the workers only"
-                );
-                self.begin_shutdown();
-            }
+        if self.done {
             return;
         }
-        self.shutdown(None);
+        // One path for every shutdown: `shutdown_then` (which moves it to
+        // a thread of its own when dropped from inside one of its tasks).
+        let me = Scheduler {
+            handle: self.handle.clone(),
+            strong: self.strong.clone(),
+            threads: std::mem::take(&mut self.threads),
+            done: false,
+        };
+        self.done = true;
+        me.shutdown_then(None, || {});
     }
 }
 

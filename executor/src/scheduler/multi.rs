@@ -112,10 +112,6 @@ impl Shared {
         }
     }
 
-    fn inject_len_hint(&self) -> usize {
-        self.inject.len()
-    }
-
     fn has_work_somewhere(&self) -> bool {
         // Pairs with the fence in `Idle::should_notify`: a worker that has
         // just registered as a sleeper, and a pusher that has just published
@@ -136,6 +132,16 @@ type WorkerSlot = Option<(Arc<Shared>, Option<Box<Core>>)>;
 thread_local! {
     /// The worker running on this thread.
     static WORKER: RefCell<WorkerSlot> = const { RefCell::new(None) };
+}
+
+/// True on a worker thread of `shared`.
+pub(crate) fn is_worker_of(shared: &Arc<Shared>) -> bool {
+    WORKER.with(|w| {
+        w.try_borrow()
+            .map(|w| w.as_ref().is_some_and(|(s, _)| Arc::ptr_eq(s, shared)))
+            // Borrowed: we are inside this thread's scheduler code.
+            .unwrap_or(true)
+    })
 }
 
 impl Schedule for Arc<Shared> {
@@ -291,7 +297,7 @@ fn next_task(shared: &Shared, core: &mut Core, global_first: bool) -> Option<Not
         return Some(t);
     }
     // Take a fair share of the injector at once.
-    let share = shared.inject_len_hint() / shared.remotes.len() + 1;
+    let share = shared.inject.len() / shared.remotes.len() + 1;
     shared
         .inject
         .pop_batch(&core.local, share.min(INJECT_BATCH))

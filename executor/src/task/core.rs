@@ -63,7 +63,8 @@ impl<F: Future, S> Cell<F, S> {
 
     /// # Safety
     /// `ptr` must point to a live `Cell<F, S>` (the caller holds a
-    /// reference) for all of `'a`.
+    /// reference) for as long as the returned reference is used; it is not
+    /// used after the caller's reference may have been released.
     pub(super) unsafe fn from_header<'a>(ptr: NonNull<Header>) -> &'a Self {
         // SAFETY: `Cell` is `repr(C)` with the header first, so the header
         // pointer is the cell pointer; the caller keeps the cell alive.

@@ -3,8 +3,8 @@
 //!
 //! Every function takes the task pointer, not a `&Cell`: completing may
 //! free the cell, and no reference to it may be live (as an argument) when
-//! that happens. Each borrows the cell only inside a scope that ends before
-//! the last reference is released.
+//! that happens. A `&Cell` borrowed inside is not used after the call that
+//! may release the last reference (`complete`, `drop_ref`, `dealloc`).
 #![allow(unsafe_code)] // Callers hold a reference (named per function); the stage is owned per `state.rs`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -107,8 +107,10 @@ where
         }
         Err(payload) => {
             // SAFETY: as above. A second panic (from the drop) is dropped:
-            // the first one is the task's error.
-            drop(unsafe { cell.drop_stage() });
+            // the first one is the task's error (and dropping that payload
+            // may panic too).
+            let second = unsafe { cell.drop_stage() };
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(second)));
             // SAFETY: we hold `RUNNING` and the stage is `Consumed`.
             unsafe { cell.store_output(Err(JoinError::panic(cell.header.id, payload))) };
             complete::<F, S>(ptr, 1);
@@ -156,7 +158,11 @@ fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, refs: usize) {
                 // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the
                 // handle can no longer write the slot; we only read it.
                 if let Some(w) = unsafe { &*w } {
-                    w.wake_by_ref();
+                    // The join waker is foreign code: a panic from it must
+                    // not skip the release below (the cell, and through its
+                    // scheduler the runtime, would leak) nor unwind into the
+                    // worker. It is dropped, as tokio does.
+                    let _ = catch_unwind(AssertUnwindSafe(|| w.wake_by_ref()));
                 }
             });
         }

@@ -4,6 +4,8 @@
 //! - `RUNNING`: exactly one thread owns the future (polling or cancelling it).
 //! - `NOTIFIED`: a `Notified` reference exists (in a queue), or the thread
 //!   that holds `RUNNING` will resubmit the task when its poll returns.
+//!   (It stays set on a task cancelled or completed while queued: the
+//!   queued `Notified` then skips it.)
 //! - `COMPLETE`: the future is gone; the stage holds the output (owned by the
 //!   `JoinHandle` while `JOIN_INTEREST` is set) or nothing.
 //! - `JOIN_WAKER`: the join waker slot holds a waker the completer may read;
@@ -11,7 +13,9 @@
 //! - `CANCELLED`: abort was requested; whoever holds `RUNNING` drops the
 //!   future instead of polling it again.
 //! - The count covers: the registry, the `JoinHandle`, each `AbortHandle`,
-//!   each `Waker`, and the one `Notified` (queue entry or running poller).
+//!   each `Waker`, the `Notified` (queue entry or running poller) and, for
+//!   the length of a `schedule` call, the caller's own reference besides
+//!   the new `Notified`'s (see `schedule.rs`).
 
 use crate::loom::{AtomicUsize, Ordering::*};
 

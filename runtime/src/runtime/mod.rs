@@ -114,36 +114,25 @@ impl Runtime {
     /// that are running (queued ones are cancelled). Returns on time even if
     /// a job never ends.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    /// The scheduler first (its workers use the driver), then the driver;
+    /// from inside one of its own tasks both move to a thread of their own
+    /// (see `Scheduler::shutdown_then`).
+    fn shutdown(&mut self, blocking_wait: Option<Duration>) {
+        // `None`: shut down already (by `shutdown_timeout`, perhaps still
+        // under way on the shutdown thread, which stops the driver itself).
         if let Some(s) = self.sched.take() {
-            s.shutdown_timeout(timeout);
+            let driver = self.handle.driver.clone();
+            s.shutdown_then(blocking_wait, move || driver.shutdown());
         }
-        self.handle.driver.shutdown();
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        let sched = self.sched.take();
-        if sched.as_ref().is_some_and(|s| s.is_driving_thread()) {
-            // Dropped from inside one of its own tasks: the workers (this
-            // thread among them) cannot be joined here. Shut down on a
-            // thread of its own; the driver stops after the workers.
-            let driver = self.handle.driver.clone();
-            let spawned = std::thread::Builder::new()
-                .name("myrt-shutdown".into())
-                .spawn(move || {
-                    drop(sched);
-                    driver.shutdown();
-                });
-            if let Err(e) = spawned {
-                eprintln!(
-                    "myrt: cannot start the shutdown thread ({e}); stopping the workers only"
-                );
-            }
-            return;
-        }
-        drop(sched);
-        self.handle.driver.shutdown();
+        self.shutdown(None);
     }
 }
 
