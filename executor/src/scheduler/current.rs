@@ -34,7 +34,7 @@ struct CoreSlot {
     closed: bool,
 }
 
-struct Core {
+pub(super) struct Core {
     local: VecDeque<Notified>,
     tick: u32,
 }
@@ -123,6 +123,26 @@ impl Shared {
 
     fn is_closed(&self) -> bool {
         lock(&self.core).closed
+    }
+
+    #[cfg(all(test, loom))]
+    pub(super) fn take_core_waiting(&self, waker: &Waker) -> Option<Box<Core>> {
+        self.take_core(waker)
+    }
+
+    #[cfg(all(test, loom))]
+    pub(super) fn take_core_for_test(&self) -> Option<Box<Core>> {
+        lock(&self.core).core.take()
+    }
+
+    #[cfg(all(test, loom))]
+    pub(super) fn put_core_for_test(&self, core: Box<Core>) {
+        self.put_core(core)
+    }
+
+    #[cfg(all(test, loom))]
+    pub(super) fn waiting_for_test(&self) -> usize {
+        lock(&self.core).waiting.len()
     }
 }
 

@@ -6,6 +6,8 @@ pub(crate) mod multi;
 pub(crate) mod queue;
 
 #[cfg(all(test, loom))]
+mod loom_current;
+#[cfg(all(test, loom))]
 mod loom_park;
 #[cfg(all(test, loom))]
 mod loom_queue;
