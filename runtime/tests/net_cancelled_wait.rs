@@ -72,3 +72,16 @@ fn dropped_recv_waits_release_their_wakers() {
         assert_eq!(&buf[..n], b"hi");
     });
 }
+
+#[test]
+fn dropped_accepts_release_their_wakers() {
+    myrt::run(async {
+        let l = myrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        assert_cancelled_waits_release(200, || l.accept());
+        // The listener still accepts afterwards.
+        let addr = l.local_addr().unwrap();
+        let c = myrt::spawn(async move { myrt::net::TcpStream::connect(addr).await.unwrap() });
+        let (_s, _) = l.accept().await.unwrap();
+        c.await.unwrap();
+    });
+}

@@ -190,7 +190,15 @@ macro_rules! listener_impls {
             ///
             /// Cancel safe: no connection is accepted unless it is returned.
             pub async fn accept(&self) -> std::io::Result<($Stream, $Addr)> {
-                std::future::poll_fn(|cx| self.poll_accept(cx)).await
+                // A wait of its own: an `accept` dropped before a
+                // connection came leaves no waker behind.
+                let l = self.io.get_ref();
+                let (s, addr) = self
+                    .io
+                    .registration()
+                    .async_io($crate::driver::scheduled_io::Direction::Read, || l.accept())
+                    .await?;
+                Ok(($Stream::new(s)?, addr))
             }
 
             #[doc = concat!("Polls for a connection; see [`accept`](", stringify!($Listener), "::accept).")]
