@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use crate::hooks::Hooks;
+
+#[cfg(all(test, loom))]
+#[path = "loom_blocking.rs"]
+mod loom_blocking;
 use crate::loom::{lock, Condvar, Mutex};
 use crate::task::{self, JoinHandle, Notified, RawTask, Schedule};
 
@@ -170,7 +174,7 @@ impl Inner {
             st.next_id += 1;
             let inner = self.clone();
             let name = (self.hooks.thread_name)();
-            let spawned = std::thread::Builder::new()
+            let spawned = crate::loom::thread::Builder::new()
                 .name(format!("{name}-blocking-{id}"))
                 .spawn(move || inner.run());
             match spawned {
