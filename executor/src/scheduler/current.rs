@@ -73,7 +73,7 @@ impl Shared {
         let (core, waiting) = {
             let mut slot = lock(&self.core);
             slot.closed = true;
-            (slot.core.take(), std::mem::take(&mut slot.waiting))
+            (slot.core.take(), slot.waiting.drain(..).collect::<Vec<_>>())
         };
         drop(core);
         // Waiting `block_on`s see the shutdown and go on without the core.
@@ -90,7 +90,7 @@ impl Shared {
                 (Vec::new(), Some(core))
             } else {
                 slot.core = Some(core);
-                (std::mem::take(&mut slot.waiting), None)
+                (slot.waiting.drain(..).collect::<Vec<_>>(), None)
             }
         };
         drop(stale);
@@ -112,9 +112,8 @@ impl Shared {
     fn forget_waiter(&self, waker: &Waker) {
         let stale: Vec<Waker> = {
             let mut slot = lock(&self.core);
-            let (keep, stale) = std::mem::take(&mut slot.waiting)
-                .into_iter()
-                .partition(|w| !w.will_wake(waker));
+            let (stale, keep): (Vec<Waker>, Vec<Waker>) =
+                slot.waiting.drain(..).partition(|w| w.will_wake(waker));
             slot.waiting = keep;
             stale
         };

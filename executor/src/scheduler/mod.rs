@@ -636,7 +636,7 @@ impl Scheduler {
         Parts {
             handle: self.handle.clone(),
             strong: self.strong.clone(),
-            threads: std::mem::take(&mut self.threads),
+            threads: self.threads.drain(..).collect(),
         }
     }
 }
@@ -684,7 +684,7 @@ impl Drop for Scheduler {
         let me = Scheduler {
             handle: self.handle.clone(),
             strong: self.strong.clone(),
-            threads: std::mem::take(&mut self.threads),
+            threads: self.threads.drain(..).collect(),
             done: false,
         };
         self.done = true;

@@ -99,7 +99,7 @@ impl Inject {
         let mut q = lock(&self.queue);
         q.closed = true;
         self.len.store(0, Release);
-        std::mem::take(&mut q.tasks)
+        q.tasks.drain(..).collect()
     }
 
     pub(crate) fn pop(&self) -> Option<Notified> {

@@ -5,7 +5,7 @@
 //! and never leaves it. It is polled through a `Pin` of its place in the
 //! cell and dropped *in that place* (`drop_in_place`), whether it
 //! completed, panicked or was cancelled; the stage is never swapped out
-//! with `ptr::replace`/`mem::replace` while it may hold a future. The
+//! with a replace or a swap while it may hold a future. The
 //! output is written into the same place and either read out once by the
 //! `JoinHandle` (outputs are not pinned) or dropped there.
 #![allow(unsafe_code)] // The stage is touched only by the owner the state bits name (see `state.rs`).
