@@ -28,7 +28,12 @@ pub(crate) struct Shared {
 
 struct CoreSlot {
     core: Option<Box<Core>>,
-    waiting: Vec<Waker>,
+    /// `(id, waker)` of each `block_on` waiting for the core. Entries are
+    /// told apart by id, not `Waker::will_wake` (which may report two
+    /// clones of one waker as different).
+    waiting: Vec<(u64, Waker)>,
+    /// The last waiter id handed out (0: none yet).
+    last_id: u64,
     /// Set by `drain` at shutdown: a core put back later is dropped, and
     /// nobody waits for it any more.
     closed: bool,
@@ -55,6 +60,7 @@ impl Shared {
                     tick: 0,
                 })),
                 waiting: Vec::new(),
+                last_id: 0,
                 closed: false,
             }),
         })
@@ -77,7 +83,7 @@ impl Shared {
         };
         drop(core);
         // Waiting `block_on`s see the shutdown and go on without the core.
-        waiting.into_iter().for_each(Waker::wake);
+        waiting.into_iter().for_each(|(_, w)| w.wake());
     }
 
     /// Puts the core back and wakes the `block_on`s waiting for it; after
@@ -94,29 +100,38 @@ impl Shared {
             }
         };
         drop(stale);
-        waiting.into_iter().for_each(Waker::wake);
+        waiting.into_iter().for_each(|(_, w)| w.wake());
     }
 
     /// Takes the core, or registers `waker` to hear when it comes back
-    /// (not after shutdown: it never will).
-    fn take_core(&self, waker: &Waker) -> Option<Box<Core>> {
+    /// (not after shutdown: it never will). `id` is the caller's waiter id,
+    /// handed out on its first registration (0 until then); a waiter
+    /// registers once, however often it asks.
+    fn take_core(&self, id: &mut u64, waker: &Waker) -> Option<Box<Core>> {
         let mut slot = lock(&self.core);
         let core = slot.core.take();
-        if core.is_none() && !slot.closed && !slot.waiting.iter().any(|w| w.will_wake(waker)) {
-            slot.waiting.push(waker.clone());
+        if core.is_none() && !slot.closed && !slot.waiting.iter().any(|(i, _)| *i == *id) {
+            if *id == 0 {
+                slot.last_id += 1;
+                *id = slot.last_id;
+            }
+            let entry = (*id, waker.clone());
+            slot.waiting.push(entry);
         }
         core
     }
 
     /// A `block_on` that stops waiting takes its waker back out.
-    fn forget_waiter(&self, waker: &Waker) {
-        let stale: Vec<Waker> = {
+    fn forget_waiter(&self, id: u64) {
+        if id == 0 {
+            return;
+        }
+        let stale = {
             let mut slot = lock(&self.core);
-            let (stale, keep): (Vec<Waker>, Vec<Waker>) =
-                slot.waiting.drain(..).partition(|w| w.will_wake(waker));
-            slot.waiting = keep;
-            stale
+            let at = slot.waiting.iter().position(|(i, _)| *i == id);
+            at.map(|at| slot.waiting.swap_remove(at))
         };
+        // Dropped with the lock released.
         drop(stale);
     }
 
@@ -125,8 +140,8 @@ impl Shared {
     }
 
     #[cfg(all(test, loom))]
-    pub(super) fn take_core_waiting(&self, waker: &Waker) -> Option<Box<Core>> {
-        self.take_core(waker)
+    pub(super) fn take_core_waiting(&self, id: &mut u64, waker: &Waker) -> Option<Box<Core>> {
+        self.take_core(id, waker)
     }
 
     #[cfg(all(test, loom))]
@@ -203,15 +218,15 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
     // However this call ends, its waker leaves the waiting list.
-    struct Forget<'a>(&'a Shared, &'a Waker);
+    struct Forget<'a>(&'a Shared, u64);
     impl Drop for Forget<'_> {
         fn drop(&mut self) {
             self.0.forget_waiter(self.1);
         }
     }
-    let forget = Forget(shared, &waker);
+    let mut forget = Forget(shared, 0);
     loop {
-        if let Some(core) = shared.take_core(&waker) {
+        if let Some(core) = shared.take_core(&mut forget.1, &waker) {
             drop(forget);
             return drive(shared, core, future);
         }

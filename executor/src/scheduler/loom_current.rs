@@ -53,13 +53,17 @@ fn core_put_back_while_another_block_on_registers() {
         let holder = thread::spawn(move || s2.put_core_for_test(core));
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
-        let got = s.take_core_waiting(&waker);
+        let mut id = 0;
+        let got = s.take_core_waiting(&mut id, &waker);
         holder.join().unwrap();
         match got {
             Some(core) => s.put_core_for_test(core),
             None => {
                 assert!(flag.0.load(SeqCst), "the waiting block_on was never told");
-                assert!(s.take_core_waiting(&waker).is_some(), "woken, but no core");
+                assert!(
+                    s.take_core_waiting(&mut id, &waker).is_some(),
+                    "woken, but no core"
+                );
             }
         }
     });
@@ -79,7 +83,7 @@ fn core_put_back_racing_drain_is_dropped() {
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
         assert!(
-            s.take_core_waiting(&waker).is_none(),
+            s.take_core_waiting(&mut 0, &waker).is_none(),
             "a core survived shutdown"
         );
         assert_eq!(s.waiting_for_test(), 0, "registered after shutdown");
