@@ -435,13 +435,12 @@ impl Waiters {
     }
 }
 
-/// Stores `cx`'s waker for waiter `k`. The waker it replaces (even an
-/// equivalent one: the list cannot be asked) goes to `stale`, because
-/// dropping a waker under the lock could run anything, even code that
-/// takes this lock.
+/// Stores `cx`'s waker for waiter `k` (nothing changes when an equivalent
+/// one is there: the common re-poll costs no clone). A waker it replaces
+/// goes to `stale`, because dropping a waker under the lock could run
+/// anything, even code that takes this lock.
 fn replace_waker<D>(list: &mut WaitList<D>, k: Key, cx: &Context<'_>, stale: &mut Wakers) {
-    stale.push(list.take_waker(k));
-    list.set_waker(k, cx.waker());
+    stale.push(list.swap_waker(k, cx.waker()));
 }
 
 /// Frees waiter `k`'s slot and returns its data; its waker, if still

@@ -227,6 +227,17 @@ impl<D> WaitList<D> {
         }
     }
 
+    /// Stores `waker` for the waiter unless an equivalent one is there
+    /// already; returns the waker it replaced, for the caller to drop once
+    /// the lock is released.
+    pub(crate) fn swap_waker(&mut self, key: Key, waker: &Waker) -> Option<Waker> {
+        let s = self.slot_mut(key);
+        match &s.waker {
+            Some(w) if w.will_wake(waker) => None,
+            _ => s.waker.replace(waker.clone()),
+        }
+    }
+
     /// Takes the waiter's waker, to be woken once the lock is released.
     pub(crate) fn take_waker(&mut self, key: Key) -> Option<Waker> {
         self.slot_mut(key).waker.take()
