@@ -26,6 +26,18 @@ pub(crate) struct Hooks {
 }
 
 impl Hooks {
+    /// Hooks with nothing set (the loom models' stand-in runtimes).
+    #[cfg(all(test, loom))]
+    pub(crate) fn bare() -> Arc<Hooks> {
+        Arc::new(Hooks {
+            thread_name: Arc::new(|| "loom".into()),
+            on_thread_start: None,
+            on_thread_stop: None,
+            on_enter: None,
+            enter_runtime: OnceLock::new(),
+        })
+    }
+
     /// Context for a blocking-pool thread: the runtime's handle is current
     /// (so it can spawn) and the embedder's context entered; both are left
     /// when the returned guards drop.

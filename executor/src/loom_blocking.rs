@@ -13,13 +13,7 @@ use super::BlockingPool;
 use crate::hooks::Hooks;
 
 fn pool(max: usize) -> BlockingPool {
-    let hooks = Arc::new(Hooks {
-        thread_name: Arc::new(|| "loom".into()),
-        on_thread_start: None,
-        on_thread_stop: None,
-        on_enter: None,
-        enter_runtime: std::sync::OnceLock::new(),
-    });
+    let hooks = Hooks::bare();
     BlockingPool::new(max, Duration::from_secs(1), hooks)
 }
 

@@ -11,16 +11,8 @@ use std::time::Duration;
 
 use myrt::runtime::Builder;
 
-fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-struct Counted(Arc<AtomicUsize>);
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
+mod fd_util;
+use fd_util::{fd_count, Counted};
 
 #[test]
 fn current_thread_runtime_dropped_inside_its_task_releases_everything() {

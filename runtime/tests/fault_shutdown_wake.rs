@@ -12,16 +12,8 @@ use std::task::Waker;
 
 use myrt::runtime::Builder;
 
-fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-struct Counted(Arc<AtomicUsize>);
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
+mod fd_util;
+use fd_util::{fd_count, Counted};
 
 #[test]
 fn foreign_wakes_during_drop_release_every_task_and_fd() {

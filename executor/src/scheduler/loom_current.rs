@@ -18,13 +18,7 @@ use crate::park::CondvarPark;
 use crate::task::registry::Registry;
 
 fn shared() -> Arc<Shared> {
-    let hooks = Arc::new(Hooks {
-        thread_name: Arc::new(|| "loom".into()),
-        on_thread_start: None,
-        on_thread_stop: None,
-        on_enter: None,
-        enter_runtime: std::sync::OnceLock::new(),
-    });
+    let hooks = Hooks::bare();
     Shared::new(Common {
         registry: Registry::new(1),
         blocking: BlockingPool::new(1, Duration::from_secs(1), hooks.clone()),
