@@ -213,7 +213,18 @@ impl Wake for MainWaker {
 /// put back (tokio behaves the same). After shutdown the core is gone and
 /// the future is simply polled here.
 pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
+    let future = std::pin::pin!(future);
+    // The common case, the core is free: no waiter to set up.
+    let free = lock(&shared.core).core.take();
+    if let Some(core) = free {
+        return drive(shared, core, future);
+    }
+    wait_for_core(shared, future)
+}
+
+/// `block_on` while another thread holds the core: poll the future here,
+/// and take the core over when it is put back.
+fn wait_for_core<F: Future>(shared: &Arc<Shared>, mut future: Pin<&mut F>) -> F::Output {
     let tw = super::ThreadWaker::new();
     let waker = Waker::from(tw.clone());
     let mut cx = Context::from_waker(&waker);
