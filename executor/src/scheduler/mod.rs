@@ -286,6 +286,13 @@ where
 }
 
 impl Strong {
+    fn begin_shutdown(&self) {
+        match self {
+            Strong::Multi(s) => s.begin_shutdown(),
+            Strong::Current(s) => s.begin_shutdown(),
+        }
+    }
+
     fn common(&self) -> &Common {
         match self {
             Strong::Current(s) => &s.common,
@@ -582,6 +589,16 @@ impl Scheduler {
         then: impl FnOnce() + Send + 'static,
     ) {
         let parts = self.take_parts();
+        self.run_shutdown(parts, blocking_wait, then);
+    }
+
+    /// The one shutdown path (`shutdown_then`, `shutdown_timeout`, `Drop`).
+    fn run_shutdown(
+        &self,
+        parts: Parts,
+        blocking_wait: Option<Duration>,
+        then: impl FnOnce() + Send + 'static,
+    ) {
         if !self.is_driving_thread() {
             parts.shutdown(blocking_wait);
             then();
@@ -603,7 +620,7 @@ impl Scheduler {
             eprintln!(
                 "myrt: cannot start the shutdown thread ({e}); stopping the workers only, tasks are left to the process exit"
             );
-            self.begin_shutdown();
+            self.strong.begin_shutdown();
             if let Some(f) = then.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 f();
             }
@@ -619,13 +636,6 @@ impl Scheduler {
         match &self.strong {
             Strong::Multi(s) => multi::is_worker_of(s),
             Strong::Current(s) => current::holds_core_of(s),
-        }
-    }
-
-    fn begin_shutdown(&self) {
-        match &self.strong {
-            Strong::Multi(s) => s.begin_shutdown(),
-            Strong::Current(s) => s.begin_shutdown(),
         }
     }
 
@@ -651,10 +661,7 @@ struct Parts {
 
 impl Parts {
     fn shutdown(self, blocking_wait: Option<Duration>) {
-        match &self.strong {
-            Strong::Multi(s) => s.begin_shutdown(),
-            Strong::Current(s) => s.begin_shutdown(),
-        }
+        self.strong.begin_shutdown();
         for t in self.threads {
             let _ = t.join();
         }
@@ -679,16 +686,10 @@ impl Drop for Scheduler {
         if self.done {
             return;
         }
-        // One path for every shutdown: `shutdown_then` (which moves it to
-        // a thread of its own when dropped from inside one of its tasks).
-        let me = Scheduler {
-            handle: self.handle.clone(),
-            strong: self.strong.clone(),
-            threads: self.threads.drain(..).collect(),
-            done: false,
-        };
-        self.done = true;
-        me.shutdown_then(None, || {});
+        // The one shutdown path (moved to a thread of its own when dropped
+        // from inside one of its tasks).
+        let parts = self.take_parts();
+        self.run_shutdown(parts, None, || {});
     }
 }
 
