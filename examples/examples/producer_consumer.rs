@@ -43,7 +43,7 @@ fn main() {
                 std::thread::spawn(move || {
                     for i in 0..ITEMS_EACH {
                         let item = p * ITEMS_EACH + i;
-                        q.put_blocking(item, Some(Duration::from_secs(10)))
+                        q.blocking_put_timeout(item, Duration::from_secs(10))
                             .expect("queue accepts items");
                     }
                 })

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use myrt::executor::{as_completed_async, wait, Executor, ReturnWhen, ThreadPoolExecutor};
+use myrt::executor::{as_completed, blocking_wait, Executor, ReturnWhen, ThreadPoolExecutor};
 
 /// Counts the primes below `n` the slow way (CPU-bound on purpose).
 fn count_primes(n: u64) -> u64 {
@@ -35,7 +35,7 @@ fn main() {
         .collect();
     let started = Instant::now();
     rt.block_on(async move {
-        let mut done = as_completed_async(futures);
+        let mut done = as_completed(futures);
         while let Some(r) = done.next().await {
             let (n, primes) = r.result().expect("job failed");
             println!(
@@ -47,7 +47,7 @@ fn main() {
 
     // 2. `map` keeps input order; `wait` reports what finished first.
     let squares: Vec<u64> = pool
-        .map(|x: u64| x * x, 1..=6, None)
+        .map(|x: u64| x * x, 1..=6)
         .expect("map")
         .map(Result::unwrap)
         .collect();
@@ -59,11 +59,8 @@ fn main() {
             "slow"
         })
         .unwrap();
-    let (done, not_done) = wait(
-        &[slow.clone(), quick.clone()],
-        None,
-        ReturnWhen::FirstCompleted,
-    );
+    let (done, not_done) =
+        blocking_wait(&[slow.clone(), quick.clone()], ReturnWhen::FirstCompleted);
     println!(
         "wait(FIRST_COMPLETED): {} done, {} not done",
         done.len(),

@@ -110,7 +110,7 @@ async fn main() {
     let q = queue.clone();
     let producer = std::thread::spawn(move || {
         for i in 1..=10 {
-            q.put_blocking(i, None).expect("put");
+            q.blocking_put(i).expect("put");
         }
         q.shutdown(false); // consumers drain what is left, then stop
     });

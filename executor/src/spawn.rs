@@ -11,7 +11,7 @@ use crate::task::{JoinHandle, TaskInfo};
 ///
 /// # Panics
 ///
-/// Panics when called outside a runtime; [`try_spawn`] is the twin.
+/// Panics when called outside a runtime; [`checked_spawn`] is the twin.
 ///
 /// # Examples
 ///
@@ -41,21 +41,22 @@ where
 /// # Examples
 ///
 /// ```
-/// assert!(myrt_executor::task::try_spawn(async {}).is_err());
+/// assert!(myrt_executor::task::checked_spawn(async {}).is_err());
 /// ```
-pub fn try_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, NoRuntime>
+#[doc(alias = "try_spawn")]
+pub fn checked_spawn<F>(future: F) -> Result<JoinHandle<F::Output>, NoRuntime>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Ok(Handle::try_current()?.spawn(future))
+    Ok(Handle::checked_current()?.spawn(future))
 }
 
 /// Runs a blocking closure on the runtime's blocking pool.
 ///
 /// # Panics
 ///
-/// Panics when called outside a runtime; [`try_spawn_blocking`] is the
+/// Panics when called outside a runtime; [`checked_spawn_blocking`] is the
 /// twin.
 #[track_caller]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
@@ -72,12 +73,13 @@ where
 /// # Errors
 ///
 /// [`NoRuntime`] when called outside a runtime.
-pub fn try_spawn_blocking<F, R>(f: F) -> Result<JoinHandle<R>, NoRuntime>
+#[doc(alias = "try_spawn_blocking")]
+pub fn checked_spawn_blocking<F, R>(f: F) -> Result<JoinHandle<R>, NoRuntime>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    Ok(Handle::try_current()?.spawn_blocking(f))
+    Ok(Handle::checked_current()?.spawn_blocking(f))
 }
 
 /// Spawns tasks with options (a name).
@@ -120,7 +122,7 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let handle = Handle::try_current().map_err(std::io::Error::other)?;
+        let handle = Handle::checked_current().map_err(std::io::Error::other)?;
         Ok(self.spawn_on(future, &handle))
     }
 
@@ -139,7 +141,7 @@ impl<'a> Builder<'a> {
 ///
 /// # Panics
 ///
-/// Panics when called outside a runtime; [`try_all`] is the twin.
+/// Panics when called outside a runtime; [`checked_all`] is the twin.
 #[track_caller]
 pub fn all() -> Vec<TaskInfo> {
     Handle::current().tasks()
@@ -151,6 +153,7 @@ pub fn all() -> Vec<TaskInfo> {
 /// # Errors
 ///
 /// [`NoRuntime`] when called outside a runtime.
-pub fn try_all() -> Result<Vec<TaskInfo>, NoRuntime> {
-    Ok(Handle::try_current()?.tasks())
+#[doc(alias = "try_all")]
+pub fn checked_all() -> Result<Vec<TaskInfo>, NoRuntime> {
+    Ok(Handle::checked_current()?.tasks())
 }

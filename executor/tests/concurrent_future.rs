@@ -95,7 +95,7 @@ fn panic_payload_goes_to_first_caller_message_to_others() {
     let first = f.result().unwrap_err();
     assert!(first.is_panic());
     assert_eq!(first.panic_message(), Some("boom"));
-    let payload = first.try_into_panic().unwrap();
+    let payload = first.checked_into_panic().unwrap();
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
     let second = f.result().unwrap_err();
     assert_eq!(second.panic_message(), Some("boom"));

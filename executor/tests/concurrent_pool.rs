@@ -53,7 +53,7 @@ fn default_max_workers_is_cpus_plus_four_capped_at_32() {
 fn zero_workers_is_an_error() {
     let err = ThreadPoolExecutor::builder()
         .max_workers(0)
-        .try_build()
+        .checked_build()
         .unwrap_err();
     assert_eq!(err, BuildError::ZeroWorkers);
     assert!(err.to_string().contains("max_workers"));
@@ -328,7 +328,7 @@ fn failing_try_initializer_breaks_the_pool() {
     watchdog(|| {
         let pool = ThreadPoolExecutor::builder()
             .max_workers(1)
-            .try_initializer(|| Err::<(), _>("no database"))
+            .fallible_initializer(|| Err::<(), _>("no database"))
             .build();
         let f = pool.submit(|| 1).unwrap();
         let err = f.result_timeout(LONG).unwrap_err();
@@ -439,7 +439,6 @@ fn map_yields_in_input_order() {
                     x * x
                 },
                 0..10,
-                None,
             )
             .unwrap()
             .map(Result::unwrap)
@@ -459,7 +458,6 @@ fn map_reports_a_failed_call_at_its_position() {
                     x
                 },
                 0..5,
-                None,
             )
             .unwrap()
             .collect();
@@ -484,7 +482,7 @@ fn map_timeout_counts_from_the_call() {
         let (r, f, ran2) = (release.clone(), first_ran.clone(), ran.clone());
         let start = std::time::Instant::now();
         let mut it = pool
-            .map(
+            .map_timeout(
                 move |x: u32| {
                     ran2.fetch_add(1, Ordering::SeqCst);
                     if x == 0 {
@@ -496,7 +494,7 @@ fn map_timeout_counts_from_the_call() {
                     x
                 },
                 0..4,
-                Some(Duration::from_millis(100)),
+                Duration::from_millis(100),
             )
             .unwrap();
         first_ran.wait();
@@ -532,7 +530,6 @@ fn dropping_map_cancels_the_rest() {
                     x
                 },
                 0..10,
-                None,
             )
             .unwrap();
         assert_eq!(it.size_hint(), (0, Some(10)));
@@ -559,7 +556,7 @@ fn dropping_map_cancels_the_rest() {
 fn map_after_shutdown_fails() {
     let pool = pool(1);
     pool.shutdown(true, false);
-    let err = pool.map(|x: u8| x, [1, 2], None).unwrap_err();
+    let err = pool.map(|x: u8| x, [1, 2]).unwrap_err();
     assert!(matches!(err, SubmitError::ShutDown(())));
 }
 

@@ -1,4 +1,4 @@
-//! `wait`, `wait_async`, `as_completed`, `as_completed_async` (ported in
+//! `blocking_wait`, `wait`, `blocking_as_completed`, `as_completed` (ported in
 //! spirit from CPython's `test_concurrent_futures/test_wait.py` and
 //! `test_as_completed.py`), including the gh-92001 case: a future cancelled
 //! before any worker picked it up is done for every waiter.
@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use cf_common::{block_on, noop_waker, poll_once, watchdog, Gate, LONG};
 use futures_core::Stream;
 use myrt_executor::concurrent::{
-    as_completed, as_completed_async, wait, wait_async, Executor, Future, FutureError, Promise,
-    ReturnWhen, ThreadPoolExecutor,
+    as_completed, blocking_as_completed, blocking_as_completed_timeout, blocking_wait,
+    blocking_wait_timeout, wait, Executor, Future, FutureError, Promise, ReturnWhen,
+    ThreadPoolExecutor,
 };
 
 fn pending() -> (Future<u32>, Promise<u32>) {
@@ -50,7 +51,7 @@ fn first_completed_returns_at_once_if_one_is_done() {
     let (p1, _a) = pending();
     let done = Future::ready(1);
     let futures = vec![p1.clone(), done.clone()];
-    let (d, nd) = wait(&futures, Some(LONG), ReturnWhen::FirstCompleted);
+    let (d, nd) = blocking_wait_timeout(&futures, ReturnWhen::FirstCompleted, LONG);
     assert!(same(&d, &[&done]));
     assert!(same(&nd, &[&p1]));
 }
@@ -62,11 +63,8 @@ fn first_completed_blocks_until_one_completes() {
         let (f2, _p2) = pending();
         let t = later(p1, 1, 20);
         let start = Instant::now();
-        let (d, nd) = wait(
-            &[f1.clone(), f2.clone()],
-            Some(LONG),
-            ReturnWhen::FirstCompleted,
-        );
+        let (d, nd) =
+            blocking_wait_timeout(&[f1.clone(), f2.clone()], ReturnWhen::FirstCompleted, LONG);
         assert!(start.elapsed() < LONG);
         assert!(same(&d, &[&f1]) && same(&nd, &[&f2]));
         t.join().unwrap();
@@ -83,11 +81,8 @@ fn first_completed_counts_a_cancel() {
             thread::sleep(Duration::from_millis(10));
             g.cancel()
         });
-        let (d, nd) = wait(
-            &[f1.clone(), f2.clone()],
-            Some(LONG),
-            ReturnWhen::FirstCompleted,
-        );
+        let (d, nd) =
+            blocking_wait_timeout(&[f1.clone(), f2.clone()], ReturnWhen::FirstCompleted, LONG);
         assert!(t.join().unwrap());
         assert!(same(&d, &[&f1]) && same(&nd, &[&f2]));
     });
@@ -104,7 +99,7 @@ fn first_exception_returns_when_one_fails() {
             pf.set_panic(Box::new("x"));
         });
         let futures = vec![ok.clone(), slow.clone(), failing.clone()];
-        let (d, nd) = wait(&futures, Some(LONG), ReturnWhen::FirstException);
+        let (d, nd) = blocking_wait_timeout(&futures, ReturnWhen::FirstException, LONG);
         t.join().unwrap();
         assert!(same(&d, &[&ok, &failing]));
         assert!(same(&nd, &[&slow]));
@@ -115,11 +110,7 @@ fn first_exception_returns_when_one_fails() {
 fn first_exception_at_once_if_already_failed() {
     let (slow, _p) = pending();
     let bad = failed();
-    let (d, nd) = wait(
-        &[bad.clone(), slow.clone()],
-        None,
-        ReturnWhen::FirstException,
-    );
+    let (d, nd) = blocking_wait(&[bad.clone(), slow.clone()], ReturnWhen::FirstException);
     assert!(same(&d, &[&bad]) && same(&nd, &[&slow]));
 }
 
@@ -130,10 +121,10 @@ fn first_exception_ignores_cancel_and_waits_for_all() {
         let ok = Future::ready(2);
         let (slow, p) = pending();
         let t = later(p, 3, 20);
-        let (d, nd) = wait(
+        let (d, nd) = blocking_wait_timeout(
             &[c.clone(), ok.clone(), slow.clone()],
-            Some(LONG),
             ReturnWhen::FirstException,
+            LONG,
         );
         t.join().unwrap();
         assert!(same(&d, &[&c, &ok, &slow]) && nd.is_empty());
@@ -152,7 +143,7 @@ fn all_completed_waits_for_every_future() {
         let mut futures = fs.clone();
         futures.push(failed());
         futures.push(cancelled());
-        let (d, nd) = wait(&futures, None, ReturnWhen::AllCompleted);
+        let (d, nd) = blocking_wait(&futures, ReturnWhen::AllCompleted);
         assert_eq!((d.len(), nd.len()), (7, 0));
         for t in ts {
             t.join().unwrap();
@@ -168,22 +159,22 @@ fn wait_timeout_returns_the_split_without_error() {
     let done = Future::ready(1);
     let (slow, _p) = pending();
     let start = Instant::now();
-    let (d, nd) = wait(
+    let (d, nd) = blocking_wait_timeout(
         &[done.clone(), slow.clone()],
-        Some(Duration::from_millis(30)),
         ReturnWhen::AllCompleted,
+        Duration::from_millis(30),
     );
     assert!(start.elapsed() >= Duration::from_millis(30));
     assert!(same(&d, &[&done]) && same(&nd, &[&slow]));
     // Zero timeout just partitions.
-    let (d, nd) = wait(
+    let (d, nd) = blocking_wait_timeout(
         std::slice::from_ref(&slow),
-        Some(Duration::ZERO),
         ReturnWhen::FirstCompleted,
+        Duration::ZERO,
     );
     assert!(d.is_empty() && same(&nd, &[&slow]));
     // An empty set is trivially complete.
-    let (d, nd) = wait::<u32>(&[], None, ReturnWhen::FirstCompleted);
+    let (d, nd) = blocking_wait::<u32>(&[], ReturnWhen::FirstCompleted);
     assert!(d.is_empty() && nd.is_empty());
 }
 
@@ -206,10 +197,10 @@ fn futures_cancelled_by_shutdown_wake_waiters() {
         let queued: Vec<_> = (1..4).map(|i| pool.submit(move || i).unwrap()).collect();
 
         let q = queued.clone();
-        let waiter = thread::spawn(move || wait(&q, None, ReturnWhen::AllCompleted));
+        let waiter = thread::spawn(move || blocking_wait(&q, ReturnWhen::AllCompleted));
         let q = queued.clone();
         let iter = thread::spawn(move || {
-            as_completed(q, None)
+            blocking_as_completed(q)
                 .map(|f| f.unwrap().cancelled())
                 .collect::<Vec<_>>()
         });
@@ -239,7 +230,8 @@ fn as_completed_yields_done_first_then_in_completion_order() {
             thread::sleep(Duration::from_millis(10));
             pa.set_result(10).unwrap();
         });
-        let mut it = as_completed(vec![a.clone(), b.clone(), c.clone(), d.clone()], Some(LONG));
+        let mut it =
+            blocking_as_completed_timeout(vec![a.clone(), b.clone(), c.clone(), d.clone()], LONG);
         // The first `next()` registers with all four; c and d are done.
         let mut order = vec![it.next().unwrap().unwrap()];
         gate.open();
@@ -255,9 +247,9 @@ fn as_completed_timeout_after_the_finished_ones() {
     watchdog(|| {
         let done = Future::ready(1);
         let (slow, _p) = pending();
-        let mut it = as_completed(
+        let mut it = blocking_as_completed_timeout(
             vec![slow.clone(), done.clone()],
-            Some(Duration::from_millis(20)),
+            Duration::from_millis(20),
         );
         assert!(it.next().unwrap().unwrap().same_future(&done));
         assert!(matches!(it.next(), Some(Err(FutureError::Timeout))));
@@ -271,7 +263,7 @@ fn as_completed_timeout_after_the_finished_ones() {
 fn as_completed_timeout_counts_from_first_next() {
     watchdog(|| {
         let (f, p) = pending();
-        let mut it = as_completed(vec![f], Some(Duration::from_millis(300)));
+        let mut it = blocking_as_completed_timeout(vec![f], Duration::from_millis(300));
         // Longer than the timeout, but iteration has not started.
         thread::sleep(Duration::from_millis(350));
         let t = later(p, 5, 20);
@@ -285,7 +277,7 @@ fn as_completed_timeout_counts_from_first_next() {
 #[test]
 fn as_completed_yields_duplicate_handles_each() {
     let f = Future::ready(1);
-    let n = as_completed(vec![f.clone(), f.clone()], None).count();
+    let n = blocking_as_completed(vec![f.clone(), f.clone()]).count();
     assert_eq!(n, 2);
 }
 
@@ -295,7 +287,7 @@ fn as_completed_over_pool_results() {
         let pool = ThreadPoolExecutor::builder().max_workers(4).build();
         let n = cf_common::scaled(500, 20);
         let futures: Vec<_> = (0..n).map(|i| pool.submit(move || i).unwrap()).collect();
-        let mut seen: Vec<usize> = as_completed(futures, Some(LONG))
+        let mut seen: Vec<usize> = blocking_as_completed_timeout(futures, LONG)
             .map(|f| f.unwrap().result().unwrap())
             .collect();
         seen.sort_unstable();
@@ -310,11 +302,11 @@ fn wait_async_first_completed_and_all_completed() {
         let (f2, p2) = pending();
         let t = later(p1, 1, 10);
         let futures = vec![f1.clone(), f2.clone()];
-        let (d, nd) = block_on(wait_async(&futures, ReturnWhen::FirstCompleted));
+        let (d, nd) = block_on(wait(&futures, ReturnWhen::FirstCompleted));
         assert!(same(&d, &[&f1]) && same(&nd, &[&f2]));
         t.join().unwrap();
         let t = later(p2, 2, 10);
-        let (d, nd) = block_on(wait_async(&futures, ReturnWhen::AllCompleted));
+        let (d, nd) = block_on(wait(&futures, ReturnWhen::AllCompleted));
         assert_eq!((d.len(), nd.len()), (2, 0));
         t.join().unwrap();
     });
@@ -330,7 +322,7 @@ fn wait_async_first_exception() {
             pb.set_panic(Box::new("bad"));
         });
         let futures = vec![slow.clone(), bad.clone()];
-        let (d, nd) = block_on(wait_async(&futures, ReturnWhen::FirstException));
+        let (d, nd) = block_on(wait(&futures, ReturnWhen::FirstException));
         t.join().unwrap();
         assert!(same(&d, &[&bad]) && same(&nd, &[&slow]));
     });
@@ -340,7 +332,7 @@ fn wait_async_first_exception() {
 fn dropped_wait_async_unregisters() {
     let (f, p) = pending();
     let futures = vec![f.clone()];
-    let mut w = wait_async(&futures, ReturnWhen::AllCompleted);
+    let mut w = wait(&futures, ReturnWhen::AllCompleted);
     assert!(poll_once(&mut w).is_pending());
     drop(w);
     p.set_result(1).unwrap();
@@ -361,7 +353,7 @@ fn as_completed_async_stream_in_completion_order() {
             thread::sleep(Duration::from_millis(10));
             pa.set_result(1).unwrap();
         });
-        let mut stream = as_completed_async(vec![a.clone(), b.clone(), done.clone()]);
+        let mut stream = as_completed(vec![a.clone(), b.clone(), done.clone()]);
         assert_eq!(stream.size_hint(), (3, Some(3)));
         // The first poll registers with all three and yields the done one.
         let waker = noop_waker();
@@ -384,7 +376,7 @@ fn as_completed_async_stream_in_completion_order() {
 #[test]
 fn as_completed_async_pending_then_into_pending() {
     let (a, _pa) = pending();
-    let mut stream = as_completed_async(vec![a.clone()]);
+    let mut stream = as_completed(vec![a.clone()]);
     let waker = noop_waker();
     let mut cx = Context::from_waker(&waker);
     assert!(Pin::new(&mut stream).poll_next(&mut cx).is_pending());

@@ -10,7 +10,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use loom::thread;
 use myrt_executor::concurrent::{
-    wait, Executor, Future, FutureError, ReturnWhen, ThreadPoolExecutor,
+    blocking_wait, Executor, Future, FutureError, ReturnWhen, ThreadPoolExecutor,
 };
 
 /// Wakes `block_on` through a mutex and condvar (loom's `park` treats an
@@ -119,7 +119,7 @@ fn await_is_woken_by_concurrent_completion() {
     });
 }
 
-/// `wait(AllCompleted)` returns once both futures are done, one finished
+/// `blocking_wait(AllCompleted)` returns once both futures are done, one finished
 /// and one cancelled from other threads.
 #[test]
 fn wait_all_sees_finish_and_cancel() {
@@ -129,7 +129,7 @@ fn wait_all_sees_finish_and_cancel() {
         let b2 = b.clone();
         let t1 = thread::spawn(move || pa.set_result(1).unwrap());
         let t2 = thread::spawn(move || assert!(b2.cancel()));
-        let (done, not_done) = wait(&[a, b], None, ReturnWhen::AllCompleted);
+        let (done, not_done) = blocking_wait(&[a, b], ReturnWhen::AllCompleted);
         assert_eq!((done.len(), not_done.len()), (2, 0));
         t1.join().unwrap();
         t2.join().unwrap();

@@ -252,7 +252,11 @@ fn worker_threads_zero_is_an_error() {
 fn block_on_inside_runtime_is_an_error_not_a_deadlock() {
     for (name, rt) in schedulers() {
         let inner = Scheduler::current_thread().unwrap();
-        let r = rt.block_on(async { inner.try_block_on(async { 1 }).map_err(|e| e.to_string()) });
+        let r = rt.block_on(async {
+            inner
+                .checked_block_on(async { 1 })
+                .map_err(|e| e.to_string())
+        });
         let e = r.unwrap_err();
         assert!(
             e.contains("cannot block_on from inside a runtime"),
@@ -262,7 +266,7 @@ fn block_on_inside_runtime_is_an_error_not_a_deadlock() {
         let inner = Arc::new(inner);
         let i2 = inner.clone();
         let r = rt.block_on(async move {
-            task::spawn(async move { i2.try_block_on(async { 1 }).is_err() })
+            task::spawn(async move { i2.checked_block_on(async { 1 }).is_err() })
                 .await
                 .unwrap()
         });
@@ -288,7 +292,7 @@ fn nested_block_on_panics_with_clear_message() {
 
 #[test]
 fn spawn_outside_runtime_panics_try_current_errors() {
-    assert!(myrt_executor::Handle::try_current().is_err());
+    assert!(myrt_executor::Handle::checked_current().is_err());
     let r = std::panic::catch_unwind(|| task::spawn(async {}));
     let msg = r.unwrap_err();
     let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();

@@ -44,7 +44,7 @@ pub use myrt_executor::concurrent as executor;
 /// # Panics
 ///
 /// Panics if the runtime cannot be built (the OS refuses a thread or the
-/// poller) or when called from inside a runtime; [`try_run`] is the twin.
+/// poller) or when called from inside a runtime; [`checked_run`] is the twin.
 ///
 /// # Examples
 ///
@@ -69,11 +69,12 @@ pub fn run<F: std::future::Future>(future: F) -> F::Output {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(myrt::try_run(async { 7 }).unwrap(), 7);
+/// assert_eq!(myrt::checked_run(async { 7 }).unwrap(), 7);
 /// ```
-pub fn try_run<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
+#[doc(alias = "try_run")]
+pub fn checked_run<F: std::future::Future>(future: F) -> std::io::Result<F::Output> {
     let rt = runtime::Runtime::new()?;
-    rt.try_block_on(future).map_err(std::io::Error::other)
+    rt.checked_block_on(future).map_err(std::io::Error::other)
 }
 
 // ---- reactor side (driver, timers, networking, I/O) ----

@@ -12,8 +12,8 @@
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
 
 pub use myrt_executor::task::{
-    all, current, spawn, spawn_blocking, try_all, try_spawn, try_spawn_blocking, yield_now,
-    AbortHandle, Builder, Id, JoinError, JoinHandle, TaskInfo, TaskState,
+    all, checked_all, checked_spawn, checked_spawn_blocking, current, spawn, spawn_blocking,
+    yield_now, AbortHandle, Builder, Id, JoinError, JoinHandle, TaskInfo, TaskState,
 };
 
 mod group;

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use myrt::executor::{as_completed_async, Executor, ThreadPoolExecutor};
+use myrt::executor::{as_completed, Executor, ThreadPoolExecutor};
 use myrt::runtime::Builder;
 
 /// A gate plain threads wait on until the test opens it.
@@ -94,7 +94,7 @@ fn as_completed_from_a_task_yields_in_completion_order() {
     let gates2 = gates.clone();
     rt.block_on(async move {
         use futures_util::StreamExt;
-        let mut stream = as_completed_async(futs);
+        let mut stream = as_completed(futs);
         // Open in reverse order, one at a time, waiting for each result.
         for i in (0..3).rev() {
             gates2[i].open();

@@ -70,7 +70,7 @@ fn handle_current_inside_tasks_and_enter_from_threads() {
         .worker_threads(2)
         .build()
         .unwrap();
-    assert!(Handle::try_current().is_err());
+    assert!(Handle::checked_current().is_err());
     let w = rt.block_on(async {
         myrt::spawn(async { Handle::current().metrics().workers })
             .await
@@ -141,18 +141,18 @@ fn shutdown_timeout_with_a_huge_timeout_waits_for_the_job_and_does_not_panic() {
 
 #[test]
 fn try_spawn_try_all_and_try_run_report_errors_instead_of_panicking() {
-    use myrt::task::{try_all, try_spawn, try_spawn_blocking};
-    assert!(try_spawn(async {}).is_err());
-    assert!(try_spawn_blocking(|| ()).is_err());
-    assert!(try_all().is_err());
-    let v = myrt::try_run(async {
-        let h = try_spawn(async { 2 }).unwrap();
-        let b = try_spawn_blocking(|| 3).unwrap();
-        let parked = try_spawn(std::future::pending::<()>()).unwrap();
-        assert!(try_all().unwrap().iter().any(|t| t.id == parked.id()));
+    use myrt::task::{checked_all, checked_spawn, checked_spawn_blocking};
+    assert!(checked_spawn(async {}).is_err());
+    assert!(checked_spawn_blocking(|| ()).is_err());
+    assert!(checked_all().is_err());
+    let v = myrt::checked_run(async {
+        let h = checked_spawn(async { 2 }).unwrap();
+        let b = checked_spawn_blocking(|| 3).unwrap();
+        let parked = checked_spawn(std::future::pending::<()>()).unwrap();
+        assert!(checked_all().unwrap().iter().any(|t| t.id == parked.id()));
         parked.abort();
         // Nested: an error, not a deadlock or a panic.
-        let nested = myrt::try_run(async { 0 }).unwrap_err();
+        let nested = myrt::checked_run(async { 0 }).unwrap_err();
         assert!(nested.to_string().contains("runtime"), "{nested}");
         h.await.unwrap() + b.await.unwrap()
     })
@@ -176,7 +176,7 @@ fn current_thread_runtime_runs_tasks_inside_block_on() {
 fn try_block_on_inside_runtime_is_an_error() {
     let rt = Builder::new_current_thread().build().unwrap();
     let rt2 = Builder::new_current_thread().build().unwrap();
-    let r = rt.block_on(async { rt2.try_block_on(async {}).is_err() });
+    let r = rt.block_on(async { rt2.checked_block_on(async {}).is_err() });
     assert!(r);
 }
 
@@ -240,7 +240,7 @@ fn handle_is_an_executor_over_the_blocking_pool() {
     let h = rt.handle().clone();
     // Generic code over any executor takes the runtime's handle.
     fn sum_of_squares<E: Executor>(e: &E) -> u64 {
-        e.map(|x: u64| x * x, 1..=5, None)
+        e.map(|x: u64| x * x, 1..=5)
             .unwrap()
             .map(Result::unwrap)
             .sum()

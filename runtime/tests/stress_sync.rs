@@ -42,9 +42,9 @@ fn mixed_primitives_with_random_cancellation_balance() {
         .map(|p| {
             let (q, start) = (queue.clone(), start.clone());
             std::thread::spawn(move || {
-                start.wait_blocking();
+                start.blocking_wait();
                 for i in (p..items).step_by(2) {
-                    q.put_blocking(i, Some(Duration::from_secs(30))).unwrap();
+                    q.blocking_put_timeout(i, Duration::from_secs(30)).unwrap();
                 }
             })
         })
@@ -104,7 +104,7 @@ fn mixed_primitives_with_random_cancellation_balance() {
     let stop2 = stop.clone();
     let locker = std::thread::spawn(move || {
         let mut n = 0u64;
-        while !stop2.wait_timeout(Duration::from_micros(100)) {
+        while !stop2.blocking_wait_timeout(Duration::from_micros(100)) {
             *lock2.blocking_lock() += 1;
             n += 1;
         }

@@ -222,14 +222,14 @@ fn join_set_many_tasks() {
 #[test]
 fn try_spawn_outside_a_runtime_is_an_error_for_groups_and_sets() {
     let mut group: myrt::task::TaskGroup<(), ()> = myrt::task::TaskGroup::new();
-    assert!(group.try_spawn(async { Ok(()) }).is_err());
+    assert!(group.checked_spawn(async { Ok(()) }).is_err());
     assert_eq!(group.len(), 0, "nothing was added");
     let mut set: myrt::task::JoinSet<u8> = myrt::task::JoinSet::new();
-    assert!(set.try_spawn(async { 1 }).is_err());
+    assert!(set.checked_spawn(async { 1 }).is_err());
     assert!(set.is_empty());
     // Inside a runtime both work.
     let v = myrt::run(async move {
-        set.try_spawn(async { 4 }).unwrap();
+        set.checked_spawn(async { 4 }).unwrap();
         set.join_next().await.unwrap().unwrap()
     });
     assert_eq!(v, 4);

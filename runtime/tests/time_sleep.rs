@@ -134,28 +134,30 @@ fn current_thread_runtime_drives_timers() {
 
 #[test]
 fn try_timers_outside_a_runtime_are_errors_not_panics() {
-    use myrt::time::{try_interval, try_sleep, try_sleep_until, try_timeout};
-    let e = try_sleep(Duration::from_millis(1)).unwrap_err();
+    use myrt::time::{checked_interval, checked_sleep, checked_sleep_until, checked_timeout};
+    let e = checked_sleep(Duration::from_millis(1)).unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::Other);
     assert!(e.to_string().contains("no myrt runtime"), "{e}");
-    assert!(try_sleep_until(Instant::now()).is_err());
-    assert!(try_timeout(Duration::from_secs(1), async {}).is_err());
+    assert!(checked_sleep_until(Instant::now()).is_err());
+    assert!(checked_timeout(Duration::from_secs(1), async {}).is_err());
     assert_eq!(
-        try_interval(Duration::from_millis(5)).unwrap_err().kind(),
+        checked_interval(Duration::from_millis(5))
+            .unwrap_err()
+            .kind(),
         std::io::ErrorKind::Other
     );
 }
 
 #[test]
 fn a_try_sleep_keeps_its_runtime_and_can_be_awaited_from_a_plain_thread() {
-    use myrt::time::{try_sleep, try_timeout};
+    use myrt::time::{checked_sleep, checked_timeout};
     let rt = myrt::runtime::Runtime::new().unwrap();
     let (s, t) = rt.block_on(async {
         (
-            try_sleep(Duration::from_millis(20)).unwrap(),
-            try_timeout(
+            checked_sleep(Duration::from_millis(20)).unwrap(),
+            checked_timeout(
                 Duration::from_millis(10),
-                try_sleep(Duration::from_secs(60)).unwrap(),
+                checked_sleep(Duration::from_secs(60)).unwrap(),
             )
             .unwrap(),
         )

@@ -27,7 +27,7 @@ use crate::wait_list::{Key, WaitList, Wakers};
 /// let threads: Vec<_> = (0..3)
 ///     .map(|_| {
 ///         let b = b.clone();
-///         std::thread::spawn(move || b.wait_blocking().unwrap())
+///         std::thread::spawn(move || b.blocking_wait().unwrap())
 ///     })
 ///     .collect();
 /// let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -55,9 +55,9 @@ impl Barrier {
     ///
     /// # Panics
     ///
-    /// If `parties` is 0 (Python's `ValueError`); see [`try_new`](Self::try_new).
+    /// If `parties` is 0 (Python's `ValueError`); see [`checked_new`](Self::checked_new).
     pub fn new(parties: usize) -> Self {
-        match Self::try_new(parties) {
+        match Self::checked_new(parties) {
             Ok(b) => b,
             Err(e) => panic!("Barrier::new: {e}"),
         }
@@ -68,7 +68,8 @@ impl Barrier {
     /// # Errors
     ///
     /// [`ZeroPartiesError`] if `parties` is 0.
-    pub fn try_new(parties: usize) -> Result<Self, ZeroPartiesError> {
+    #[doc(alias = "try_new")]
+    pub fn checked_new(parties: usize) -> Result<Self, ZeroPartiesError> {
         if parties == 0 {
             return Err(ZeroPartiesError { _priv: () });
         }
@@ -158,8 +159,8 @@ impl Barrier {
     /// # Errors
     ///
     /// As [`wait`](Self::wait).
-    pub fn wait_blocking(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
-        block_on(self.wait(), None).expect("no timeout")
+    pub fn blocking_wait(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        block_on(self.wait(), None).expect("no deadline")
     }
 }
 

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, deadline_after};
 use crate::lock::{Lock, LockGuard};
 use crate::loom::{lock, Mutex};
 use crate::semaphore::AcquireState;
@@ -124,11 +124,12 @@ impl Condition {
 
     /// [`wait`](Self::wait) for a plain thread holding a guard from
     /// [`Lock::blocking_lock`].
-    pub fn wait_blocking<'a, T>(&'a self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
-        block_on(self.wait(guard), None).expect("no timeout")
+    #[doc(alias = "wait")]
+    pub fn blocking_wait<'a, T>(&'a self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
+        block_on(self.wait(guard), None).expect("no deadline")
     }
 
-    /// [`wait_blocking`](Self::wait_blocking) with a timeout; the lock is
+    /// [`blocking_wait`](Self::blocking_wait) with a timeout; the lock is
     /// held again on return either way, and the flag says whether a
     /// notification arrived (Python's `Condition.wait(timeout)`).
     ///
@@ -137,19 +138,22 @@ impl Condition {
     /// takes and returns `true`; the notification is its own and is not
     /// passed on. A notification that comes as the timeout runs out
     /// counts too. Only a waiter that was not notified returns `false`.
-    pub fn wait_timeout<'a, T>(
+    /// A timeout of [`TIMEOUT_MAX`](crate::TIMEOUT_MAX) or more waits
+    /// forever.
+    #[doc(alias = "wait")]
+    pub fn blocking_wait_timeout<'a, T>(
         &'a self,
         guard: LockGuard<'a, T>,
         timeout: Duration,
     ) -> (LockGuard<'a, T>, bool) {
         let lock = LockGuard::source(&guard);
         let mut wait = self.wait(guard);
-        if let Some(g) = block_on(&mut wait, Some(timeout)) {
+        if let Some(g) = block_on(&mut wait, deadline_after(timeout)) {
             return (g, true);
         }
         if wait.stop_waiting() {
             // Notified: only the lock is missing, and that wait is unbounded.
-            let g = block_on(&mut wait, None).expect("no timeout");
+            let g = block_on(&mut wait, None).expect("no deadline");
             (g, true)
         } else {
             drop(wait);
@@ -158,7 +162,8 @@ impl Condition {
     }
 
     /// [`wait_for`](Self::wait_for) for a plain thread.
-    pub fn wait_for_blocking<'a, T, F>(
+    #[doc(alias = "wait_for")]
+    pub fn blocking_wait_for<'a, T, F>(
         &'a self,
         mut guard: LockGuard<'a, T>,
         mut predicate: F,
@@ -167,7 +172,7 @@ impl Condition {
         F: FnMut(&mut T) -> bool,
     {
         while !predicate(&mut guard) {
-            guard = self.wait_blocking(guard);
+            guard = self.blocking_wait(guard);
         }
         guard
     }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, deadline_after};
 use crate::loom::{lock, try_lock, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::wait_list::{Key, WaitList};
 
@@ -25,7 +25,7 @@ use crate::wait_list::{Key, WaitList};
 ///
 /// let ready = Arc::new(Event::new());
 /// let r = ready.clone();
-/// let t = std::thread::spawn(move || r.wait_blocking());
+/// let t = std::thread::spawn(move || r.blocking_wait());
 /// ready.set();
 /// t.join().unwrap();
 /// assert!(ready.is_set());
@@ -103,15 +103,19 @@ impl Event {
         }
     }
 
-    /// Blocks the calling thread until the flag is set.
-    pub fn wait_blocking(&self) {
-        block_on(self.wait(), None).expect("no timeout");
+    /// [`wait`](Self::wait) from a plain thread: blocks until the flag is
+    /// set.
+    #[doc(alias = "wait")]
+    pub fn blocking_wait(&self) {
+        block_on(self.wait(), None).expect("no deadline");
     }
 
     /// Blocks the calling thread until the flag is set or `timeout` passes;
-    /// returns whether it was set (Python's `Event.wait(timeout)`).
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        block_on(self.wait(), Some(timeout)).is_some()
+    /// returns whether it was set (Python's `Event.wait(timeout)`). A
+    /// timeout of [`TIMEOUT_MAX`](crate::TIMEOUT_MAX) or more waits forever.
+    #[doc(alias = "wait")]
+    pub fn blocking_wait_timeout(&self, timeout: Duration) -> bool {
+        block_on(self.wait(), deadline_after(timeout)).is_some()
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! Python's `asyncio` primitives cannot be used from threads and
 //! `threading`'s cannot be awaited. These are both: each async method has a
-//! blocking twin for threads (`wait_blocking`, `blocking_lock`,
-//! `put_blocking`…) that drives the very same future by parking the thread.
+//! blocking twin for threads (`blocking_wait`, `blocking_lock`,
+//! `blocking_put`…) that drives the very same future by parking the thread.
 //! The crate knows nothing but [`std::task::Waker`], so it works under any
 //! executor; `myrt` re-exports it as `myrt::sync`.
 //!
@@ -47,7 +47,7 @@
 //!     let q = q.clone();
 //!     std::thread::spawn(move || {
 //!         for n in 1..=3 {
-//!             q.put_blocking(n, None).unwrap();
+//!             q.blocking_put(n).unwrap();
 //!         }
 //!         q.shutdown(false);
 //!     })
@@ -70,6 +70,7 @@ pub mod semaphore;
 mod wait_list;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
+pub use blocking::TIMEOUT_MAX;
 pub use condition::{Condition, ConditionWait};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockFuture, LockGuard, OwnedLockFuture, OwnedLockGuard, TryLockError};

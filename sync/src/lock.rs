@@ -118,7 +118,7 @@ impl<T> Lock<T> {
     /// Do not call it from a task: it blocks the worker thread, and
     /// deadlocks if that task holds the lock.
     pub fn blocking_lock(&self) -> LockGuard<'_, T> {
-        block_on(self.lock(), None).expect("no timeout")
+        block_on(self.lock(), None).expect("no deadline")
     }
 
     /// [`lock`](Self::lock) for `Arc<Lock<T>>`: the guard owns a handle to
@@ -148,7 +148,7 @@ impl<T> Lock<T> {
 
     /// [`blocking_lock`](Self::blocking_lock) for `Arc<Lock<T>>`.
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedLockGuard<T> {
-        block_on(self.lock_owned(), None).expect("no timeout")
+        block_on(self.lock_owned(), None).expect("no deadline")
     }
 
     pub(crate) fn poll_lock(&self, st: &mut AcquireState, cx: &mut Context<'_>) -> Poll<()> {

@@ -36,9 +36,9 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, deadline_after};
 use crate::loom::{lock, Mutex, MutexGuard};
 use crate::wait_list::{Key, WaitList, Wakers};
 
@@ -251,11 +251,11 @@ impl<T: Ord> QueueKind<T> for Priority {
 ///     let q = q.clone();
 ///     std::thread::spawn(move || {
 ///         for i in 0..5 {
-///             q.put_blocking(i, None).unwrap();
+///             q.blocking_put(i, None).unwrap();
 ///         }
 ///     })
 /// };
-/// let got: Vec<i32> = (0..5).map(|_| q.get_blocking(None).unwrap()).collect();
+/// let got: Vec<i32> = (0..5).map(|_| q.blocking_get(None).unwrap()).collect();
 /// producer.join().unwrap();
 /// assert_eq!(got, [0, 1, 2, 3, 4]);
 ///
@@ -653,47 +653,82 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
         drop(dropped);
     }
 
-    /// Puts an item from a plain thread, blocking while the queue is full,
-    /// for at most `timeout` (`None`: no limit).
+    /// [`put`](Self::put) from a plain thread: blocks while the queue is
+    /// full (Python `put(item)`).
+    ///
+    /// # Errors
+    ///
+    /// [`PutError::ShutDown`] on shutdown, handing the item back.
+    #[doc(alias = "put")]
+    pub fn blocking_put(&self, item: T) -> Result<(), PutError<T>> {
+        self.put_deadline(item, None)
+    }
+
+    /// [`blocking_put`](Self::blocking_put) for at most `timeout` (Python
+    /// `put(item, timeout=…)`). A timeout too large to represent (such as
+    /// `Duration::MAX`) waits forever.
     ///
     /// # Errors
     ///
     /// [`PutError::Full`] on timeout, [`PutError::ShutDown`] on shutdown;
     /// both hand the item back.
-    pub fn put_blocking(&self, item: T, timeout: Option<Duration>) -> Result<(), PutError<T>> {
+    #[doc(alias = "put")]
+    pub fn blocking_put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
+        self.put_deadline(item, deadline_after(timeout))
+    }
+
+    fn put_deadline(&self, item: T, deadline: Option<Instant>) -> Result<(), PutError<T>> {
         let mut put = Put {
             queue: self,
             item: Some(item),
             key: None,
         };
-        match block_on(&mut put, timeout) {
+        match block_on(&mut put, deadline) {
             Some(r) => r,
             None => Err(PutError::Full(put.item.take().expect("not put"))),
         }
     }
 
-    /// Takes an item from a plain thread, blocking while the queue is
-    /// empty, for at most `timeout` (`None`: no limit).
+    /// [`get`](Self::get) from a plain thread: blocks while the queue is
+    /// empty (Python `get()`).
+    ///
+    /// # Errors
+    ///
+    /// [`GetError::ShutDown`] once shut down and empty.
+    #[doc(alias = "get")]
+    pub fn blocking_get(&self) -> Result<T, GetError> {
+        self.get_deadline(None)
+    }
+
+    /// [`blocking_get`](Self::blocking_get) for at most `timeout` (Python
+    /// `get(timeout=…)`). A timeout too large to represent (such as
+    /// `Duration::MAX`) waits forever.
     ///
     /// # Errors
     ///
     /// [`GetError::Empty`] on timeout, [`GetError::ShutDown`] once shut down
     /// and empty.
-    pub fn get_blocking(&self, timeout: Option<Duration>) -> Result<T, GetError> {
+    #[doc(alias = "get")]
+    pub fn blocking_get_timeout(&self, timeout: Duration) -> Result<T, GetError> {
+        self.get_deadline(deadline_after(timeout))
+    }
+
+    fn get_deadline(&self, deadline: Option<Instant>) -> Result<T, GetError> {
         let get = Get {
             queue: self,
             key: None,
         };
-        block_on(get, timeout).unwrap_or(Err(GetError::Empty))
+        block_on(get, deadline).unwrap_or(Err(GetError::Empty))
     }
 
     /// [`join`](Self::join) from a plain thread.
-    pub fn join_blocking(&self) {
+    #[doc(alias = "join")]
+    pub fn blocking_join(&self) {
         let join = Join {
             queue: self,
             key: None,
         };
-        block_on(join, None).expect("no timeout");
+        block_on(join, None).expect("no deadline");
     }
 }
 

@@ -38,7 +38,7 @@ use crate::wait_list::{Key, WaitList, Wakers};
 pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
 /// A counting semaphore usable from tasks (`acquire().await`) and threads
-/// (`acquire_blocking()`), like asyncio's `Semaphore` and threading's.
+/// (`blocking_acquire()`), like asyncio's `Semaphore` and threading's.
 ///
 /// Permits come back as RAII guards that release on drop. Waiters are served
 /// in strict FIFO order. [`Semaphore::bounded`] makes the equivalent of
@@ -207,10 +207,10 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If `permits > MAX_PERMITS`; [`try_new`](Self::try_new) is the twin.
+    /// If `permits > MAX_PERMITS`; [`checked_new`](Self::checked_new) is the twin.
     #[track_caller]
     pub fn new(permits: usize) -> Self {
-        match Self::try_new(permits) {
+        match Self::checked_new(permits) {
             Ok(s) => s,
             Err(e) => panic!("Semaphore::new: {e}"),
         }
@@ -221,7 +221,8 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`TooManyPermits`] if `permits > MAX_PERMITS`.
-    pub fn try_new(permits: usize) -> Result<Self, TooManyPermits> {
+    #[doc(alias = "try_new")]
+    pub fn checked_new(permits: usize) -> Result<Self, TooManyPermits> {
         Self::with_bound(permits, None)
     }
 
@@ -231,7 +232,7 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If `permits > MAX_PERMITS`; [`try_bounded`](Self::try_bounded) is the
+    /// If `permits > MAX_PERMITS`; [`checked_bounded`](Self::checked_bounded) is the
     /// twin.
     ///
     /// # Examples
@@ -247,7 +248,7 @@ impl Semaphore {
     /// ```
     #[track_caller]
     pub fn bounded(permits: usize) -> Self {
-        match Self::try_bounded(permits) {
+        match Self::checked_bounded(permits) {
             Ok(s) => s,
             Err(e) => panic!("Semaphore::bounded: {e}"),
         }
@@ -258,7 +259,8 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`TooManyPermits`] if `permits > MAX_PERMITS`.
-    pub fn try_bounded(permits: usize) -> Result<Self, TooManyPermits> {
+    #[doc(alias = "try_bounded")]
+    pub fn checked_bounded(permits: usize) -> Result<Self, TooManyPermits> {
         Self::with_bound(permits, Some(permits))
     }
 
@@ -464,8 +466,8 @@ impl Semaphore {
     /// # Errors
     ///
     /// As [`acquire`](Self::acquire).
-    pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many_blocking(1)
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.blocking_acquire_many(1)
     }
 
     /// Blocks the calling thread until `n` permits are free.
@@ -473,8 +475,8 @@ impl Semaphore {
     /// # Errors
     ///
     /// As [`acquire_many`](Self::acquire_many).
-    pub fn acquire_many_blocking(&self, n: usize) -> Result<SemaphorePermit<'_>, AcquireError> {
-        block_on(self.acquire_many(n), None).expect("no timeout")
+    pub fn blocking_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, AcquireError> {
+        block_on(self.acquire_many(n), None).expect("no deadline")
     }
 
     pub(crate) fn try_acquire_raw(&self, n: usize) -> Result<(), TryAcquireError> {
@@ -857,9 +859,9 @@ mod tests {
 
     #[test]
     fn too_many_permits_is_an_error_for_the_try_twins() {
-        assert!(Semaphore::try_new(MAX_PERMITS).is_ok());
-        assert!(Semaphore::try_new(MAX_PERMITS + 1).is_err());
-        assert!(Semaphore::try_bounded(MAX_PERMITS + 1).is_err());
+        assert!(Semaphore::checked_new(MAX_PERMITS).is_ok());
+        assert!(Semaphore::checked_new(MAX_PERMITS + 1).is_err());
+        assert!(Semaphore::checked_bounded(MAX_PERMITS + 1).is_err());
         assert!(std::panic::catch_unwind(|| Semaphore::new(usize::MAX)).is_err());
     }
 

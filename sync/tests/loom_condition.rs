@@ -19,7 +19,7 @@ use myrt_sync::{Condition, Lock};
 /// Takes `lock` and waits on `cond` with a zero timeout; returns the flag.
 fn wait_expired(lock: &Lock<()>, cond: &Condition) -> bool {
     let g = block_on(lock.lock());
-    let (g, notified) = cond.wait_timeout(g, Duration::ZERO);
+    let (g, notified) = cond.blocking_wait_timeout(g, Duration::ZERO);
     drop(g);
     notified
 }

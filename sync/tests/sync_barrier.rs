@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 #[test]
 fn zero_parties_is_an_error() {
-    assert!(Barrier::try_new(0).is_err());
+    assert!(Barrier::checked_new(0).is_err());
     let r = std::panic::catch_unwind(|| Barrier::new(0));
     assert!(r.is_err());
 }
@@ -95,7 +95,7 @@ fn abort_breaks_current_and_future_waiters_until_reset() {
     assert!(a.woken());
     assert!(a.ready().is_err());
     assert!(block_on(b.wait()).is_err());
-    assert!(b.wait_blocking().is_err());
+    assert!(b.blocking_wait().is_err());
     b.reset();
     assert!(!b.is_broken());
     let mut x = Task::new(b.wait());
@@ -132,7 +132,7 @@ fn threads_and_tasks_meet_at_the_barrier() {
                     let r = if i % 2 == 0 {
                         block_on(b.wait())
                     } else {
-                        b.wait_blocking()
+                        b.blocking_wait()
                     };
                     leaders += usize::from(r.unwrap().is_leader());
                 }

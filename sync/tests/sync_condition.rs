@@ -147,7 +147,7 @@ fn wait_timeout_reacquires_on_timeout() {
     let lock = Lock::new(1);
     let cond = Condition::new();
     let g = lock.blocking_lock();
-    let (g, notified) = cond.wait_timeout(g, Duration::from_millis(10));
+    let (g, notified) = cond.blocking_wait_timeout(g, Duration::from_millis(10));
     assert!(!notified);
     assert_eq!(*g, 1);
     assert!(lock.is_locked());
@@ -164,7 +164,7 @@ fn threads_notify_tasks_and_back() {
             let (lock, cond) = &*state;
             for i in 0..rounds {
                 // thread side: wait for an even value, make it odd
-                let mut g = cond.wait_for_blocking(lock.blocking_lock(), |v| *v == 2 * i);
+                let mut g = cond.blocking_wait_for(lock.blocking_lock(), |v| *v == 2 * i);
                 *g += 1;
                 drop(g);
                 cond.notify_all();
@@ -216,7 +216,7 @@ fn timed_waiter(
         let (lock, cond) = &*state;
         let g = lock.blocking_lock();
         tx.send(Instant::now()).unwrap();
-        let (g, notified) = cond.wait_timeout(g, timeout);
+        let (g, notified) = cond.blocking_wait_timeout(g, timeout);
         (notified, *g)
     });
     let started = rx.recv_timeout(LIMIT).expect("waiter did not start");

@@ -14,8 +14,8 @@ fn wait_returns_at_once_when_set() {
     ev.set();
     assert!(ev.is_set());
     block_on(ev.wait());
-    ev.wait_blocking();
-    assert!(ev.wait_timeout(Duration::ZERO));
+    ev.blocking_wait();
+    assert!(ev.blocking_wait_timeout(Duration::ZERO));
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn cancelled_waiter_does_not_disturb_others() {
 #[test]
 fn wait_timeout_times_out_when_clear() {
     let ev = Event::new();
-    assert!(!ev.wait_timeout(Duration::from_millis(10)));
+    assert!(!ev.blocking_wait_timeout(Duration::from_millis(10)));
 }
 
 #[test]
@@ -84,8 +84,8 @@ fn threads_and_tasks_wait_together() {
             let ev = ev.clone();
             std::thread::spawn(move || match i % 3 {
                 0 => block_on(ev.wait()),
-                1 => ev.wait_blocking(),
-                _ => assert!(ev.wait_timeout(common::LIMIT)),
+                1 => ev.blocking_wait(),
+                _ => assert!(ev.blocking_wait_timeout(common::LIMIT)),
             })
         })
         .collect();

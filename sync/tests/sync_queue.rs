@@ -261,14 +261,14 @@ fn lifo_and_priority_queues_await_too() {
 #[test]
 fn blocking_timeouts_hand_the_item_back() {
     let q = Queue::new(1);
-    q.put_blocking(1, None).unwrap();
-    match q.put_blocking(2, Some(Duration::from_millis(5))) {
+    q.blocking_put(1).unwrap();
+    match q.blocking_put_timeout(2, Duration::from_millis(5)) {
         Err(PutError::Full(2)) => {}
         other => panic!("{other:?}"),
     }
-    assert_eq!(q.get_blocking(Some(Duration::ZERO)), Ok(1));
+    assert_eq!(q.blocking_get_timeout(Duration::ZERO), Ok(1));
     assert_eq!(
-        q.get_blocking(Some(Duration::from_millis(5))),
+        q.blocking_get_timeout(Duration::from_millis(5)),
         Err(GetError::Empty)
     );
 }
@@ -282,7 +282,7 @@ fn threads_produce_tasks_consume_and_join() {
             let q = q.clone();
             std::thread::spawn(move || {
                 for i in 0..per {
-                    q.put_blocking(p * per + i, None).unwrap();
+                    q.blocking_put(p * per + i).unwrap();
                 }
             })
         })
@@ -305,7 +305,7 @@ fn threads_produce_tasks_consume_and_join() {
     for p in producers {
         join(p);
     }
-    q.join_blocking();
+    q.blocking_join();
     assert_eq!(q.unfinished_tasks(), 0);
     q.shutdown(false);
     let mut all: Vec<usize> = consumers.into_iter().flat_map(join).collect();
@@ -325,7 +325,7 @@ fn tasks_produce_threads_consume() {
         let q = q.clone();
         std::thread::spawn(move || {
             let mut sum = 0;
-            while let Ok(v) = q.get_blocking(Some(common::LIMIT)) {
+            while let Ok(v) = q.blocking_get_timeout(common::LIMIT) {
                 sum += v;
             }
             sum

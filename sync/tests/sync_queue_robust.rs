@@ -119,10 +119,10 @@ fn a_get_whose_cmp_panics_takes_nothing() {
 #[test]
 fn a_blocking_put_whose_cmp_panics_puts_nothing() {
     let (q, explode) = touchy_queue(0, &[1, 2, 3]);
-    expect_cmp_panic(&explode, || q.put_blocking(item(0, &explode), None));
+    expect_cmp_panic(&explode, || q.blocking_put(item(0, &explode)));
     assert_eq!(q.qsize(), 3);
     assert_eq!(q.unfinished_tasks(), 3);
-    expect_cmp_panic(&explode, || q.get_blocking(None));
+    expect_cmp_panic(&explode, || q.blocking_get());
     assert_eq!(q.qsize(), 3);
     drain_in_order(&q, &[1, 2, 3]);
 }

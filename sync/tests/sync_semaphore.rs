@@ -181,7 +181,7 @@ fn tasks_and_threads_respect_the_limit() {
                     let p = if i % 2 == 0 {
                         block_on(sem.acquire()).unwrap()
                     } else {
-                        sem.acquire_blocking().unwrap()
+                        sem.blocking_acquire().unwrap()
                     };
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                     max.fetch_max(now, Ordering::SeqCst);

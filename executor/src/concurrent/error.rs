@@ -107,7 +107,8 @@ impl FutureError {
     /// # Errors
     ///
     /// Gives `self` back when it is not [`FutureError::Panicked`].
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, FutureError> {
+    #[doc(alias = "try_into_panic")]
+    pub fn checked_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, FutureError> {
         match self {
             FutureError::Panicked(p) => Ok(p.into_inner()),
             other => Err(other),

@@ -112,8 +112,8 @@ pub trait Executor {
     /// order (Python `Executor.map`).
     ///
     /// All jobs are submitted at once, before this returns; the results are
-    /// waited for lazily as the iterator is consumed. `timeout` counts from
-    /// this call. See [`Map`] for what it yields.
+    /// waited for lazily as the iterator is consumed. See [`Map`] for what
+    /// it yields; [`map_timeout`](Self::map_timeout) bounds the wait.
     ///
     /// # Errors
     ///
@@ -126,14 +126,44 @@ pub trait Executor {
     /// use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
     ///
     /// let pool = ThreadPoolExecutor::new();
-    /// let squares: Result<Vec<u64>, _> = pool.map(|x: u64| x * x, 1..=4, None).unwrap().collect();
+    /// let squares: Result<Vec<u64>, _> = pool.map(|x: u64| x * x, 1..=4).unwrap().collect();
     /// assert_eq!(squares.unwrap(), [1, 4, 9, 16]);
     /// ```
-    fn map<F, I, T>(
+    fn map<F, I, T>(&self, f: F, items: I) -> Result<Map<T>, SubmitError<()>>
+    where
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        T: Send + 'static,
+    {
+        map_until(self, f, items, None)
+    }
+
+    /// [`map`](Self::map) with a time limit counted from this call (Python
+    /// `Executor.map(fn, *iterables, timeout=…)`): once it runs out, the
+    /// iterator yields `Err(FutureError::Timeout)` and cancels the calls
+    /// left. A timeout too large for the clock waits without limit.
+    ///
+    /// # Errors
+    ///
+    /// As [`map`](Self::map).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
+    /// use std::time::Duration;
+    ///
+    /// let pool = ThreadPoolExecutor::new();
+    /// let mut it = pool.map_timeout(|x: u64| x + 1, [1, 2], Duration::from_secs(30)).unwrap();
+    /// assert_eq!(it.next().unwrap().unwrap(), 2);
+    /// ```
+    #[doc(alias = "map")]
+    fn map_timeout<F, I, T>(
         &self,
         f: F,
         items: I,
-        timeout: Option<Duration>,
+        timeout: Duration,
     ) -> Result<Map<T>, SubmitError<()>>
     where
         F: Fn(I::Item) -> T + Send + Sync + 'static,
@@ -141,23 +171,40 @@ pub trait Executor {
         I::Item: Send + 'static,
         T: Send + 'static,
     {
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let f = Arc::new(f);
-        let mut futures = VecDeque::new();
-        for item in items {
-            let f = Arc::clone(&f);
-            match self.submit(move || f(item)) {
-                Ok(fut) => futures.push_back(fut),
-                Err(e) => {
-                    for fut in &futures {
-                        fut.cancel();
-                    }
-                    return Err(e.map(drop));
+        map_until(self, f, items, Instant::now().checked_add(timeout))
+    }
+}
+
+/// Submits `f` over `items` for [`Executor::map`]; `deadline` bounds the
+/// wait for the results (`None`: no limit).
+fn map_until<E, F, I, T>(
+    executor: &E,
+    f: F,
+    items: I,
+    deadline: Option<Instant>,
+) -> Result<Map<T>, SubmitError<()>>
+where
+    E: Executor + ?Sized,
+    F: Fn(I::Item) -> T + Send + Sync + 'static,
+    I: IntoIterator,
+    I::Item: Send + 'static,
+    T: Send + 'static,
+{
+    let f = Arc::new(f);
+    let mut futures = VecDeque::new();
+    for item in items {
+        let f = Arc::clone(&f);
+        match executor.submit(move || f(item)) {
+            Ok(fut) => futures.push_back(fut),
+            Err(e) => {
+                for fut in &futures {
+                    fut.cancel();
                 }
+                return Err(e.map(drop));
             }
         }
-        Ok(Map { futures, deadline })
     }
+    Ok(Map { futures, deadline })
 }
 
 /// The results of [`Executor::map`], in input order.

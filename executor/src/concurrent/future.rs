@@ -14,7 +14,7 @@
 //! Every way of waiting is served from the same state: blocked threads sleep
 //! on the condvar (notified only when somebody sleeps, so completing a future
 //! nobody waits on costs no system call), tasks and the multi-future waiters
-//! of [`wait`](super::wait()) / [`as_completed`](super::as_completed())
+//! of [`blocking_wait`](super::blocking_wait()) / [`blocking_as_completed`](super::blocking_as_completed())
 //! register a [`Waker`] under a key they can remove again, and done callbacks
 //! run once. User code (callbacks, wakers, hooks, drops of user values) never
 //! runs while the state lock is held.

@@ -7,8 +7,8 @@
 //! | `set_running_or_notify_cancel`, `set_result`, `set_exception` | [`Promise`] from [`Future::pending`] |
 //! | `Executor` | [`Executor`]: `submit`, `map`, `shutdown(wait, cancel_futures)` |
 //! | `ThreadPoolExecutor` | [`ThreadPoolExecutor`], configured by [`Builder`] |
-//! | `wait`, `FIRST_COMPLETED`... | [`wait()`] / [`wait_async`] with [`ReturnWhen`] |
-//! | `as_completed` | [`as_completed`] (blocking iterator) / [`as_completed_async`] (stream) |
+//! | `wait`, `FIRST_COMPLETED`... | [`blocking_wait`] / [`blocking_wait_timeout`] (threads), [`wait()`] (tasks), with [`ReturnWhen`] |
+//! | `as_completed` | [`blocking_as_completed`] / [`blocking_as_completed_timeout`] (blocking iterator), [`as_completed`] (stream) |
 //! | `CancelledError`, `TimeoutError`, `BrokenThreadPool` | [`FutureError`] variants; [`SubmitError`] for refused submits |
 //!
 //! # Taking results
@@ -22,13 +22,13 @@
 //! # Examples
 //!
 //! ```
-//! use myrt_executor::concurrent::{wait, Executor, ReturnWhen, ThreadPoolExecutor};
+//! use myrt_executor::concurrent::{blocking_wait, Executor, ReturnWhen, ThreadPoolExecutor};
 //!
 //! let pool = ThreadPoolExecutor::builder().max_workers(4).build();
 //! let futures: Vec<_> = (1..=10u64)
 //!     .map(|n| pool.submit(move || (1..=n).product::<u64>()).unwrap())
 //!     .collect();
-//! let (done, not_done) = wait(&futures, None, ReturnWhen::AllCompleted);
+//! let (done, not_done) = blocking_wait(&futures, ReturnWhen::AllCompleted);
 //! assert_eq!((done.len(), not_done.len()), (10, 0));
 //! assert_eq!(futures[9].result().unwrap(), 3_628_800);
 //! ```
@@ -46,6 +46,6 @@ pub use future::Future;
 pub use promise::Promise;
 pub use thread_pool::{BuildError, Builder, ThreadPoolExecutor};
 pub use wait::{
-    as_completed, as_completed_async, wait, wait_async, AsCompleted, AsCompletedStream, ReturnWhen,
-    Wait,
+    as_completed, blocking_as_completed, blocking_as_completed_timeout, blocking_wait,
+    blocking_wait_timeout, wait, AsCompleted, AsCompletedStream, ReturnWhen, Wait,
 };

@@ -309,7 +309,7 @@ fn worker(shared: &PoolShared) {
 /// # Examples
 ///
 /// ```
-/// use myrt_executor::concurrent::{as_completed, Executor, ThreadPoolExecutor};
+/// use myrt_executor::concurrent::{blocking_as_completed, Executor, ThreadPoolExecutor};
 ///
 /// let pool = ThreadPoolExecutor::builder()
 ///     .max_workers(4)
@@ -319,7 +319,7 @@ fn worker(shared: &PoolShared) {
 ///     .map(|i| pool.submit(move || i * i).unwrap())
 ///     .collect();
 /// let mut total = 0;
-/// for fut in as_completed(futures, None) {
+/// for fut in blocking_as_completed(futures) {
 ///     total += fut.unwrap().result().unwrap();
 /// }
 /// assert_eq!(total, 140);
@@ -498,7 +498,7 @@ pub struct Builder {
     initializer: Option<Initializer>,
 }
 
-/// Why [`Builder::try_build`] failed.
+/// Why [`Builder::checked_build`] failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -579,7 +579,7 @@ impl Builder {
     /// Like [`initializer`](Builder::initializer) for a fallible `f`: an
     /// `Err` breaks the pool the same way a panic does, and its text goes
     /// into the error.
-    pub fn try_initializer<F, E>(mut self, f: F) -> Self
+    pub fn fallible_initializer<F, E>(mut self, f: F) -> Self
     where
         F: Fn() -> Result<(), E> + Send + Sync + 'static,
         E: fmt::Display,
@@ -592,10 +592,10 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// If `max_workers` is 0; [`try_build`](Builder::try_build) returns an
+    /// If `max_workers` is 0; [`checked_build`](Builder::checked_build) returns an
     /// error instead.
     pub fn build(self) -> ThreadPoolExecutor {
-        match self.try_build() {
+        match self.checked_build() {
             Ok(pool) => pool,
             Err(e) => panic!("{e}"),
         }
@@ -606,7 +606,8 @@ impl Builder {
     /// # Errors
     ///
     /// [`BuildError::ZeroWorkers`] if `max_workers` is 0.
-    pub fn try_build(self) -> Result<ThreadPoolExecutor, BuildError> {
+    #[doc(alias = "try_build")]
+    pub fn checked_build(self) -> Result<ThreadPoolExecutor, BuildError> {
         // Only numbers the default thread names; loom's atomics cannot be
         // statics, and nothing here needs model checking.
         static POOLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

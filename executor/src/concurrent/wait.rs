@@ -1,5 +1,6 @@
-//! Waiting on many futures: [`wait`], [`wait_async`], [`as_completed`] and
-//! [`as_completed_async`].
+//! Waiting on many futures: [`wait`] and [`as_completed`] for tasks,
+//! [`blocking_wait`] and [`blocking_as_completed`] (with `_timeout` forms)
+//! for threads.
 //!
 //! # Implementation
 //!
@@ -22,7 +23,7 @@ use futures_core::Stream;
 use super::Future;
 use crate::loom::{lock, Condvar, Mutex};
 
-/// When [`wait`] returns (Python `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
+/// When [`wait`] and [`blocking_wait`] return (Python `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
 /// `ALL_COMPLETED`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReturnWhen {
@@ -232,29 +233,63 @@ fn partition<T>(futures: &[Future<T>]) -> (Vec<Future<T>>, Vec<Future<T>>) {
     futures.iter().cloned().partition(Future::done)
 }
 
-/// Blocks until `return_when` is met or `timeout` runs out, then returns
-/// `(done, not_done)` (Python `concurrent.futures.wait`).
+/// Blocks until `return_when` is met, then returns `(done, not_done)`
+/// (Python `concurrent.futures.wait`, the thread twin of [`wait`]).
 ///
-/// Both lists hold clones of the handles, in input order. A timeout is not an
-/// error: the futures still pending are simply in `not_done`. Cancelled
+/// Both lists hold clones of the handles, in input order. Cancelled
 /// futures count as done.
 ///
 /// # Examples
 ///
 /// ```
-/// use myrt_executor::concurrent::{wait, Executor, ReturnWhen, ThreadPoolExecutor};
+/// use myrt_executor::concurrent::{blocking_wait, Executor, ReturnWhen, ThreadPoolExecutor};
 ///
 /// let pool = ThreadPoolExecutor::new();
 /// let futures: Vec<_> = (0..4).map(|i| pool.submit(move || i).unwrap()).collect();
-/// let (done, not_done) = wait(&futures, None, ReturnWhen::AllCompleted);
+/// let (done, not_done) = blocking_wait(&futures, ReturnWhen::AllCompleted);
 /// assert_eq!((done.len(), not_done.len()), (4, 0));
 /// ```
-pub fn wait<T>(
+#[doc(alias = "wait")]
+pub fn blocking_wait<T>(
     futures: &[Future<T>],
-    timeout: Option<Duration>,
     return_when: ReturnWhen,
 ) -> (Vec<Future<T>>, Vec<Future<T>>) {
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    wait_deadline(futures, return_when, None)
+}
+
+/// [`blocking_wait`] for at most `timeout` (Python
+/// `concurrent.futures.wait(fs, timeout=…)`).
+///
+/// A timeout is not an error: the futures still pending are simply in
+/// `not_done`. `Duration::ZERO` just splits the futures; a timeout too
+/// large for the clock waits without limit.
+///
+/// # Examples
+///
+/// ```
+/// use myrt_executor::concurrent::{blocking_wait_timeout, Future, ReturnWhen};
+/// use std::time::Duration;
+///
+/// let (slow, _promise) = Future::<i32>::pending();
+/// let futures = vec![Future::ready(1), slow];
+/// let (done, not_done) =
+///     blocking_wait_timeout(&futures, ReturnWhen::AllCompleted, Duration::from_millis(5));
+/// assert_eq!((done.len(), not_done.len()), (1, 1));
+/// ```
+#[doc(alias = "wait")]
+pub fn blocking_wait_timeout<T>(
+    futures: &[Future<T>],
+    return_when: ReturnWhen,
+    timeout: Duration,
+) -> (Vec<Future<T>>, Vec<Future<T>>) {
+    wait_deadline(futures, return_when, Instant::now().checked_add(timeout))
+}
+
+fn wait_deadline<T>(
+    futures: &[Future<T>],
+    return_when: ReturnWhen,
+    deadline: Option<Instant>,
+) -> (Vec<Future<T>>, Vec<Future<T>>) {
     let mut watcher = Watcher::new(futures.to_vec());
     let mut any_failed = false;
     loop {
@@ -271,12 +306,13 @@ pub fn wait<T>(
     partition(futures)
 }
 
-/// The async form of [`wait`]: resolves to `(done, not_done)` once
-/// `return_when` is met, without blocking the worker thread.
+/// Resolves to `(done, not_done)` once `return_when` is met (Python
+/// `concurrent.futures.wait`, for tasks: the worker thread is not
+/// blocked; [`blocking_wait`] is the thread twin).
 ///
 /// There is no timeout parameter: wrap the call in the runtime's
-/// `time::timeout`, then call [`wait`] with `Some(Duration::ZERO)` to split
-/// the futures.
+/// `time::timeout`, then call [`blocking_wait_timeout`] with
+/// `Duration::ZERO` to split the futures.
 ///
 /// # Cancel safety
 ///
@@ -286,7 +322,7 @@ pub fn wait<T>(
 /// # Examples
 ///
 /// ```
-/// use myrt_executor::concurrent::{wait_async, Future, ReturnWhen};
+/// use myrt_executor::concurrent::{wait, Future, ReturnWhen};
 /// # struct Noop;
 /// # impl std::task::Wake for Noop { fn wake(self: std::sync::Arc<Self>) {} }
 /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -298,10 +334,10 @@ pub fn wait<T>(
 ///
 /// let (slow, _promise) = Future::pending();
 /// let futures = vec![Future::ready(1), slow];
-/// let (done, not_done) = block_on(wait_async(&futures, ReturnWhen::FirstCompleted));
+/// let (done, not_done) = block_on(wait(&futures, ReturnWhen::FirstCompleted));
 /// assert_eq!((done.len(), not_done.len()), (1, 1));
 /// ```
-pub fn wait_async<T>(futures: &[Future<T>], return_when: ReturnWhen) -> Wait<T> {
+pub fn wait<T>(futures: &[Future<T>], return_when: ReturnWhen) -> Wait<T> {
     Wait {
         watcher: Some(Watcher::new(futures.to_vec())),
         return_when,
@@ -309,7 +345,7 @@ pub fn wait_async<T>(futures: &[Future<T>], return_when: ReturnWhen) -> Wait<T> 
     }
 }
 
-/// The future returned by [`wait_async`].
+/// The future returned by [`wait`].
 ///
 /// # Panics
 ///
@@ -359,31 +395,60 @@ impl<T> fmt::Debug for Wait<T> {
 }
 
 /// Yields the futures in the order they complete (Python
-/// `concurrent.futures.as_completed`), blocking the thread.
+/// `concurrent.futures.as_completed`), blocking the thread: the thread twin
+/// of [`as_completed`].
 ///
-/// Futures already done come first, in input order. `timeout` counts from
-/// the first `next()`; when it runs out the iterator yields
-/// `Err(FutureError::Timeout)` once and then ends (the futures not yet
-/// yielded are left alone: [`AsCompleted::into_pending`] gives them back).
-/// Cancelled futures are yielded like finished ones. Clones of the same
-/// future are each yielded.
-///
-/// For tasks, use [`as_completed_async`].
+/// Futures already done come first, in input order. Cancelled futures are
+/// yielded like finished ones. Clones of the same future are each yielded.
 ///
 /// # Examples
 ///
 /// ```
-/// use myrt_executor::concurrent::{as_completed, Future};
+/// use myrt_executor::concurrent::{blocking_as_completed, Future};
+///
+/// let futures = vec![Future::ready(1), Future::ready(2)];
+/// let values: Vec<i32> =
+///     blocking_as_completed(futures).map(|f| f.unwrap().result().unwrap()).collect();
+/// assert_eq!(values, [1, 2]);
+/// ```
+#[doc(alias = "as_completed")]
+pub fn blocking_as_completed<T, I>(futures: I) -> AsCompleted<T>
+where
+    I: IntoIterator<Item = Future<T>>,
+{
+    as_completed_within(futures, None)
+}
+
+/// [`blocking_as_completed`] with a time limit (Python
+/// `as_completed(fs, timeout=…)`).
+///
+/// `timeout` counts from the first `next()`; when it runs out the iterator
+/// yields `Err(FutureError::Timeout)` once and then ends (the futures not
+/// yet yielded are left alone: [`AsCompleted::into_pending`] gives them
+/// back). A timeout too large for the clock waits without limit.
+///
+/// # Examples
+///
+/// ```
+/// use myrt_executor::concurrent::{blocking_as_completed_timeout, Future};
 /// use std::time::Duration;
 ///
 /// let (slow, _promise) = Future::<i32>::pending();
 /// let futures = vec![slow, Future::ready(7)];
-/// let mut it = as_completed(futures, Some(Duration::from_millis(10)));
+/// let mut it = blocking_as_completed_timeout(futures, Duration::from_millis(10));
 /// assert_eq!(it.next().unwrap().unwrap().result().unwrap(), 7);
 /// assert!(it.next().unwrap().unwrap_err().is_timeout());
 /// assert!(it.next().is_none());
 /// ```
-pub fn as_completed<T, I>(futures: I, timeout: Option<Duration>) -> AsCompleted<T>
+#[doc(alias = "as_completed")]
+pub fn blocking_as_completed_timeout<T, I>(futures: I, timeout: Duration) -> AsCompleted<T>
+where
+    I: IntoIterator<Item = Future<T>>,
+{
+    as_completed_within(futures, Some(timeout))
+}
+
+fn as_completed_within<T, I>(futures: I, timeout: Option<Duration>) -> AsCompleted<T>
 where
     I: IntoIterator<Item = Future<T>>,
 {
@@ -396,7 +461,8 @@ where
     }
 }
 
-/// The blocking iterator returned by [`as_completed`].
+/// The blocking iterator returned by [`blocking_as_completed`] and
+/// [`blocking_as_completed_timeout`].
 pub struct AsCompleted<T> {
     watcher: Watcher<T>,
     timeout: Option<Duration>,
@@ -455,7 +521,8 @@ impl<T> fmt::Debug for AsCompleted<T> {
 }
 
 /// Yields the futures in the order they complete, as a
-/// [`Stream`] for tasks.
+/// [`Stream`] for tasks (Python `concurrent.futures.as_completed`;
+/// [`blocking_as_completed`] is the thread twin).
 ///
 /// Futures already done come first, in input order. There is no timeout:
 /// wrap each `next()` in the runtime's `time::timeout` if you need one.
@@ -463,7 +530,7 @@ impl<T> fmt::Debug for AsCompleted<T> {
 /// # Examples
 ///
 /// ```
-/// use myrt_executor::concurrent::{as_completed_async, Future};
+/// use myrt_executor::concurrent::{as_completed, Future};
 /// use futures_core::Stream;
 /// use std::sync::Arc;
 /// use std::task::{Context, Poll, Wake, Waker};
@@ -473,13 +540,13 @@ impl<T> fmt::Debug for AsCompleted<T> {
 ///     fn wake(self: Arc<Self>) {}
 /// }
 ///
-/// let mut s = as_completed_async(vec![Future::ready(1), Future::ready(2)]);
+/// let mut s = as_completed(vec![Future::ready(1), Future::ready(2)]);
 /// let waker = Waker::from(Arc::new(Noop));
 /// let mut cx = Context::from_waker(&waker);
 /// let Poll::Ready(Some(first)) = std::pin::Pin::new(&mut s).poll_next(&mut cx) else { panic!() };
 /// assert_eq!(first.result().unwrap(), 1);
 /// ```
-pub fn as_completed_async<T, I>(futures: I) -> AsCompletedStream<T>
+pub fn as_completed<T, I>(futures: I) -> AsCompletedStream<T>
 where
     I: IntoIterator<Item = Future<T>>,
 {
@@ -488,7 +555,7 @@ where
     }
 }
 
-/// The stream returned by [`as_completed_async`].
+/// The stream returned by [`as_completed`].
 ///
 /// # Cancel safety
 ///

@@ -144,24 +144,25 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics outside a runtime; see [`try_current`](Self::try_current).
+    /// Panics outside a runtime; see [`checked_current`](Self::checked_current).
     #[track_caller]
     pub fn current() -> Handle {
-        match Handle::try_current() {
+        match Handle::checked_current() {
             Ok(h) => h,
             Err(e) => panic!("{e}"),
         }
     }
 
     /// The handle of the runtime this thread is in, or an error outside one.
-    pub fn try_current() -> Result<Handle, NoRuntime> {
+    #[doc(alias = "try_current")]
+    pub fn checked_current() -> Result<Handle, NoRuntime> {
         CONTEXT
             .with(|c| c.handle.borrow().clone())
             .ok_or(NoRuntime(()))
     }
 
-    /// The error [`try_current`](Self::try_current) gives outside a runtime.
-    pub fn try_current_error() -> NoRuntime {
+    /// The error [`checked_current`](Self::checked_current) gives outside a runtime.
+    pub fn no_runtime_error() -> NoRuntime {
         NoRuntime(())
     }
 
@@ -235,10 +236,10 @@ impl Handle {
     ///
     /// Panics if called from inside a runtime (a task or another
     /// `block_on`), which would otherwise deadlock; see
-    /// [`try_block_on`](Self::try_block_on).
+    /// [`checked_block_on`](Self::checked_block_on).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match self.try_block_on(future) {
+        match self.checked_block_on(future) {
             Ok(v) => v,
             Err(e) => panic!("{e}"),
         }
@@ -246,7 +247,8 @@ impl Handle {
 
     /// Like [`block_on`](Self::block_on), but returns an error instead of
     /// panicking when called from inside a runtime.
-    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+    #[doc(alias = "try_block_on")]
+    pub fn checked_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
         if CONTEXT.with(|c| c.in_runtime.get()) {
             return Err(NestedBlockOn(()));
         }
@@ -319,7 +321,7 @@ pub struct Metrics {
     pub blocking_threads: usize,
 }
 
-/// Error from [`Handle::try_current`]: this thread is not in a runtime.
+/// Error from [`Handle::checked_current`]: this thread is not in a runtime.
 #[derive(Debug)]
 pub struct NoRuntime(());
 
@@ -331,7 +333,7 @@ impl fmt::Display for NoRuntime {
 
 impl std::error::Error for NoRuntime {}
 
-/// Error from `try_block_on`: this thread is already driving a runtime.
+/// Error from `checked_block_on`: this thread is already driving a runtime.
 #[derive(Debug)]
 pub struct NestedBlockOn(());
 
@@ -540,7 +542,7 @@ impl Scheduler {
     ///
     /// # Panics
     ///
-    /// Panics if called from inside a runtime; see [`try_block_on`](Self::try_block_on).
+    /// Panics if called from inside a runtime; see [`checked_block_on`](Self::checked_block_on).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.handle.block_on(future)
@@ -551,8 +553,9 @@ impl Scheduler {
     /// # Errors
     ///
     /// [`NestedBlockOn`] when this thread is already driving a runtime.
-    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
-        self.handle.try_block_on(future)
+    #[doc(alias = "try_block_on")]
+    pub fn checked_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        self.handle.checked_block_on(future)
     }
 
     /// Spawns a task; see [`Handle::spawn`].

@@ -225,14 +225,15 @@ impl JoinError {
     /// # Panics
     ///
     /// Panics if the task was cancelled rather than panicking; see
-    /// [`try_into_panic`](Self::try_into_panic).
+    /// [`checked_into_panic`](Self::checked_into_panic).
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        self.try_into_panic()
+        self.checked_into_panic()
             .expect("JoinError::into_panic called on a cancelled task's error")
     }
 
     /// Returns the panic payload, or the error back if the task was cancelled.
-    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+    #[doc(alias = "try_into_panic")]
+    pub fn checked_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic(p) => Ok(p.into_inner().unwrap_or_else(|e| e.into_inner())),
             Repr::Cancelled => Err(self),

@@ -39,7 +39,7 @@ use std::task::{Context, Poll};
 // The public path of the spawning API (`task::spawn`). A name re-export
 // only: nothing in the core uses `spawn` or the schedulers.
 pub use crate::spawn::{
-    all, spawn, spawn_blocking, try_all, try_spawn, try_spawn_blocking, Builder,
+    all, checked_all, checked_spawn, checked_spawn_blocking, spawn, spawn_blocking, Builder,
 };
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub(crate) use raw::{Notified, RawTask};

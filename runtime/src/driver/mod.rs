@@ -343,9 +343,9 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics outside a runtime; [`Handle::try_current`] is the twin.
+    /// Panics outside a runtime; [`Handle::checked_current`] is the twin.
     pub(crate) fn current() -> Handle {
-        match Self::try_current() {
+        match Self::checked_current() {
             Some(h) => h,
             None => panic!(
                 "no myrt runtime: timers and I/O must be called from inside a runtime \
@@ -355,7 +355,7 @@ impl Handle {
     }
 
     /// The current thread's driver, if any.
-    pub(crate) fn try_current() -> Option<Handle> {
+    pub(crate) fn checked_current() -> Option<Handle> {
         CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn enter_nests_and_restores() {
-        assert!(Handle::try_current().is_none());
+        assert!(Handle::checked_current().is_none());
         let a = Driver::new().unwrap();
         let b = Driver::new().unwrap();
         {
@@ -551,7 +551,7 @@ mod tests {
             }
             assert!(Arc::ptr_eq(&Handle::current().inner, &a.inner));
         }
-        assert!(Handle::try_current().is_none());
+        assert!(Handle::checked_current().is_none());
     }
 
     #[test]

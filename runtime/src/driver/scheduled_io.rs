@@ -462,7 +462,7 @@ impl<E: Source> PollEvented<E> {
 
     /// Registers `io` with the given interest with the current driver.
     pub(crate) fn with_interest(mut io: E, interest: Interest) -> io::Result<Self> {
-        let handle = Handle::try_current().ok_or_else(no_runtime_error)?;
+        let handle = Handle::checked_current().ok_or_else(no_runtime_error)?;
         let reg = Registration::new(&mut io, interest, handle)?;
         Ok(PollEvented { io: Some(io), reg })
     }

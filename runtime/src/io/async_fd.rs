@@ -64,7 +64,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// As [`new`](AsyncFd::new).
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<Self> {
-        let handle = Handle::try_current().ok_or_else(no_runtime_error)?;
+        let handle = Handle::checked_current().ok_or_else(no_runtime_error)?;
         let fd = inner.as_raw_fd();
         let reg = Registration::new(&mut SourceFd(&fd), interest, handle)?;
         Ok(AsyncFd {

@@ -300,7 +300,7 @@ impl Drop for Child {
         }
         // Still running: reap it in the background (a failed spawn drops
         // `proc`, which puts it on the orphan list).
-        if let Ok(handle) = crate::runtime::Handle::try_current() {
+        if let Ok(handle) = crate::runtime::Handle::checked_current() {
             drop(handle.spawn(async move {
                 let _ = proc.wait().await;
             }));

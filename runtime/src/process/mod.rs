@@ -206,7 +206,7 @@ impl Command {
     pub fn spawn(&mut self) -> io::Result<Child> {
         child::reap_orphans();
         // Refuse before starting anything we could not watch.
-        crate::runtime::Handle::try_current().map_err(io::Error::other)?;
+        crate::runtime::Handle::checked_current().map_err(io::Error::other)?;
         let c = self.std.spawn()?;
         Child::new(c, self.kill_on_drop)
     }

@@ -66,7 +66,7 @@ impl Runtime {
     /// # Panics
     ///
     /// Panics when called from inside a runtime (a task or another
-    /// `block_on`), which could deadlock; see [`try_block_on`](Self::try_block_on).
+    /// `block_on`), which could deadlock; see [`checked_block_on`](Self::checked_block_on).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.handle.block_on(future)
@@ -78,8 +78,9 @@ impl Runtime {
     /// # Errors
     ///
     /// [`NestedBlockOn`] when this thread is already driving a runtime.
-    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
-        self.handle.try_block_on(future)
+    #[doc(alias = "try_block_on")]
+    pub fn checked_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        self.handle.checked_block_on(future)
     }
 
     /// Spawns a task on this runtime.
@@ -149,10 +150,10 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics outside a runtime; see [`try_current`](Self::try_current).
+    /// Panics outside a runtime; see [`checked_current`](Self::checked_current).
     #[track_caller]
     pub fn current() -> Handle {
-        match Handle::try_current() {
+        match Handle::checked_current() {
             Ok(h) => h,
             Err(e) => panic!("{e}"),
         }
@@ -163,11 +164,12 @@ impl Handle {
     /// # Errors
     ///
     /// [`NoRuntime`] outside a runtime.
-    pub fn try_current() -> Result<Handle, NoRuntime> {
-        let sched = myrt_executor::Handle::try_current()?;
-        match driver::Handle::try_current() {
+    #[doc(alias = "try_current")]
+    pub fn checked_current() -> Result<Handle, NoRuntime> {
+        let sched = myrt_executor::Handle::checked_current()?;
+        match driver::Handle::checked_current() {
             Some(driver) => Ok(Handle { sched, driver }),
-            None => Err(myrt_executor::Handle::try_current_error()),
+            None => Err(myrt_executor::Handle::no_runtime_error()),
         }
     }
 
@@ -195,7 +197,7 @@ impl Handle {
     /// # Panics
     ///
     /// Panics when called from inside a runtime;
-    /// [`try_block_on`](Self::try_block_on) is the twin.
+    /// [`checked_block_on`](Self::checked_block_on) is the twin.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.sched.block_on(future)
@@ -206,8 +208,9 @@ impl Handle {
     /// # Errors
     ///
     /// [`NestedBlockOn`] when this thread is already driving a runtime.
-    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
-        self.sched.try_block_on(future)
+    #[doc(alias = "try_block_on")]
+    pub fn checked_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
+        self.sched.checked_block_on(future)
     }
 
     /// Makes this runtime current on this thread until the guard drops, so

@@ -195,13 +195,13 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     /// # Panics
     ///
     /// Panics outside a runtime (as [`spawn`](crate::spawn));
-    /// [`try_spawn`](Self::try_spawn) is the twin.
+    /// [`checked_spawn`](Self::checked_spawn) is the twin.
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
-        if let Err(e) = self.try_spawn(future) {
+        if let Err(e) = self.checked_spawn(future) {
             panic!("{e}");
         }
     }
@@ -212,7 +212,8 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     /// # Errors
     ///
     /// [`NoRuntime`](crate::runtime::NoRuntime) outside a runtime.
-    pub fn try_spawn<F>(&mut self, future: F) -> Result<(), crate::runtime::NoRuntime>
+    #[doc(alias = "try_spawn")]
+    pub fn checked_spawn<F>(&mut self, future: F) -> Result<(), crate::runtime::NoRuntime>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
     {
@@ -221,7 +222,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
             shared: self.shared.clone(),
             key: None,
         };
-        self.handles.push(crate::task::try_spawn(member)?);
+        self.handles.push(crate::task::checked_spawn(member)?);
         Ok(())
     }
 

@@ -98,7 +98,7 @@ impl<T: Send + 'static> JoinSet<T> {
     /// # Panics
     ///
     /// Panics outside a runtime (as [`spawn`](crate::spawn));
-    /// [`try_spawn`](Self::try_spawn) is the twin.
+    /// [`checked_spawn`](Self::checked_spawn) is the twin.
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F)
     where
@@ -114,11 +114,12 @@ impl<T: Send + 'static> JoinSet<T> {
     /// # Errors
     ///
     /// [`NoRuntime`](crate::runtime::NoRuntime) outside a runtime.
-    pub fn try_spawn<F>(&mut self, future: F) -> Result<(), crate::runtime::NoRuntime>
+    #[doc(alias = "try_spawn")]
+    pub fn checked_spawn<F>(&mut self, future: F) -> Result<(), crate::runtime::NoRuntime>
     where
         F: Future<Output = T> + Send + 'static,
     {
-        self.insert(crate::task::try_spawn(future)?);
+        self.insert(crate::task::checked_spawn(future)?);
         Ok(())
     }
 

@@ -48,7 +48,7 @@ pub struct Interval {
 ///
 /// # Panics
 ///
-/// Panics if `period` is zero; [`try_interval`] returns an error instead.
+/// Panics if `period` is zero; [`checked_interval`] returns an error instead.
 pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
@@ -57,7 +57,7 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// # Panics
 ///
-/// Panics if `period` is zero; [`try_interval_at`] returns an error instead.
+/// Panics if `period` is zero; [`checked_interval_at`] returns an error instead.
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     if check_period(period).is_err() {
         panic!("myrt::time::interval: period must be non-zero");
@@ -67,22 +67,24 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 
 /// Like [`interval`], but a zero `period` or a missing runtime is an
 /// error: the ticker is tied to the current runtime at once (see
-/// [`try_sleep`](super::try_sleep)), so ticking never panics. Once that
+/// [`checked_sleep`](super::checked_sleep)), so ticking never panics. Once that
 /// runtime is gone every tick completes at once, so stop ticking then.
 ///
 /// # Errors
 ///
 /// `InvalidInput` if `period` is zero; `Other` outside a myrt runtime.
-pub fn try_interval(period: Duration) -> io::Result<Interval> {
-    try_interval_at(Instant::now(), period)
+#[doc(alias = "try_interval")]
+pub fn checked_interval(period: Duration) -> io::Result<Interval> {
+    checked_interval_at(Instant::now(), period)
 }
 
-/// Like [`interval_at`], with [`try_interval`]'s checks.
+/// Like [`interval_at`], with [`checked_interval`]'s checks.
 ///
 /// # Errors
 ///
 /// `InvalidInput` if `period` is zero; `Other` outside a myrt runtime.
-pub fn try_interval_at(start: Instant, period: Duration) -> io::Result<Interval> {
+#[doc(alias = "try_interval_at")]
+pub fn checked_interval_at(start: Instant, period: Duration) -> io::Result<Interval> {
     check_period(period)?;
     Ok(Interval::new(Sleep::bound(start)?, period))
 }
@@ -115,7 +117,7 @@ impl Interval {
     /// # Panics
     ///
     /// Panics when polled outside a myrt runtime while the tick is not due,
-    /// unless the ticker came from [`try_interval`] (tied to its runtime).
+    /// unless the ticker came from [`checked_interval`] (tied to its runtime).
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }
@@ -125,7 +127,7 @@ impl Interval {
     /// # Panics
     ///
     /// As [`tick`](Interval::tick): outside a myrt runtime while the tick is
-    /// not due, unless the ticker came from [`try_interval`].
+    /// not due, unless the ticker came from [`checked_interval`].
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         if Pin::new(&mut self.sleep).poll(cx).is_pending() {
             return Poll::Pending;
@@ -241,7 +243,7 @@ mod tests {
 
     #[test]
     fn zero_period_is_an_error() {
-        let e = try_interval(Duration::ZERO).unwrap_err();
+        let e = checked_interval(Duration::ZERO).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
         assert!(std::panic::catch_unwind(|| interval(Duration::ZERO)).is_err());
     }

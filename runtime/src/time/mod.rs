@@ -24,11 +24,11 @@ mod sleep;
 mod timeout;
 
 pub use interval::{
-    interval, interval_at, try_interval, try_interval_at, Interval, MissedTickBehavior,
+    checked_interval, checked_interval_at, interval, interval_at, Interval, MissedTickBehavior,
 };
-pub use sleep::{sleep, sleep_until, try_sleep, try_sleep_until, Sleep};
+pub use sleep::{checked_sleep, checked_sleep_until, sleep, sleep_until, Sleep};
 pub use std::time::Instant;
-pub use timeout::{timeout, timeout_at, try_timeout, try_timeout_at, Elapsed, Timeout};
+pub use timeout::{checked_timeout, checked_timeout_at, timeout, timeout_at, Elapsed, Timeout};
 
 /// The error of the `try_` timer constructors outside a runtime.
 pub(crate) fn no_runtime_error() -> std::io::Error {

@@ -31,7 +31,7 @@ use crate::driver::{Handle, TimerPoll};
 /// # Panics
 ///
 /// Polling the returned future outside a myrt runtime panics (unless the
-/// deadline has already passed); [`try_sleep`] is the twin that reports it.
+/// deadline has already passed); [`checked_sleep`] is the twin that reports it.
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(super::far_add(Instant::now(), duration))
 }
@@ -55,13 +55,14 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 /// use std::time::Duration;
 ///
-/// assert!(myrt::time::try_sleep(Duration::from_millis(1)).is_err());
+/// assert!(myrt::time::checked_sleep(Duration::from_millis(1)).is_err());
 /// myrt::run(async {
-///     myrt::time::try_sleep(Duration::from_millis(1)).unwrap().await;
+///     myrt::time::checked_sleep(Duration::from_millis(1)).unwrap().await;
 /// });
 /// ```
-pub fn try_sleep(duration: Duration) -> io::Result<Sleep> {
-    try_sleep_until(super::far_add(Instant::now(), duration))
+#[doc(alias = "try_sleep")]
+pub fn checked_sleep(duration: Duration) -> io::Result<Sleep> {
+    checked_sleep_until(super::far_add(Instant::now(), duration))
 }
 
 /// Waits until `deadline` (a past deadline completes at once).
@@ -83,12 +84,12 @@ pub fn try_sleep(duration: Duration) -> io::Result<Sleep> {
 /// # Panics
 ///
 /// Polling the returned future outside a myrt runtime panics (unless the
-/// deadline has already passed); [`try_sleep_until`] is the twin.
+/// deadline has already passed); [`checked_sleep_until`] is the twin.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
 }
 
-/// Like [`sleep_until`], with [`try_sleep`]'s runtime check.
+/// Like [`sleep_until`], with [`checked_sleep`]'s runtime check.
 ///
 /// # Errors
 ///
@@ -97,7 +98,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// # Cancel safety
 ///
 /// Cancel safe: dropping the `Sleep` removes its timer.
-pub fn try_sleep_until(deadline: Instant) -> io::Result<Sleep> {
+#[doc(alias = "try_sleep_until")]
+pub fn checked_sleep_until(deadline: Instant) -> io::Result<Sleep> {
     Sleep::bound(deadline)
 }
 
@@ -136,7 +138,7 @@ impl Sleep {
 
     /// A sleep tied to the current runtime now.
     pub(crate) fn bound(deadline: Instant) -> io::Result<Sleep> {
-        let handle = Handle::try_current().ok_or_else(super::no_runtime_error)?;
+        let handle = Handle::checked_current().ok_or_else(super::no_runtime_error)?;
         Ok(Sleep {
             deadline,
             handle: Some(handle),

@@ -58,13 +58,13 @@ impl From<Elapsed> for io::Error {
 /// # Panics
 ///
 /// Polling outside a myrt runtime panics once `fut` is pending (the timer
-/// needs the runtime's driver); [`try_timeout`] is the twin.
+/// needs the runtime's driver); [`checked_timeout`] is the twin.
 pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
     timeout_at(super::far_add(Instant::now(), duration), fut)
 }
 
 /// Like [`timeout`], but ties the timer to the current runtime at once (see
-/// [`try_sleep`](super::try_sleep)), so polling never panics.
+/// [`checked_sleep`](super::checked_sleep)), so polling never panics.
 ///
 /// # Errors
 ///
@@ -79,16 +79,17 @@ pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use myrt::time::try_timeout;
+/// use myrt::time::checked_timeout;
 ///
-/// assert!(try_timeout(Duration::from_secs(1), async {}).is_err());
+/// assert!(checked_timeout(Duration::from_secs(1), async {}).is_err());
 /// myrt::run(async {
-///     let t = try_timeout(Duration::from_secs(1), async { 7 }).unwrap();
+///     let t = checked_timeout(Duration::from_secs(1), async { 7 }).unwrap();
 ///     assert_eq!(t.await, Ok(7));
 /// });
 /// ```
-pub fn try_timeout<F: Future>(duration: Duration, fut: F) -> io::Result<Timeout<F>> {
-    try_timeout_at(super::far_add(Instant::now(), duration), fut)
+#[doc(alias = "try_timeout")]
+pub fn checked_timeout<F: Future>(duration: Duration, fut: F) -> io::Result<Timeout<F>> {
+    checked_timeout_at(super::far_add(Instant::now(), duration), fut)
 }
 
 /// Runs `fut`, giving up at `deadline`; see [`timeout`].
@@ -104,7 +105,7 @@ pub fn try_timeout<F: Future>(duration: Duration, fut: F) -> io::Result<Timeout<
 /// # Panics
 ///
 /// Polling outside a myrt runtime panics once `fut` is pending;
-/// [`try_timeout_at`] is the twin.
+/// [`checked_timeout_at`] is the twin.
 pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
     Timeout {
         inner: Some(fut),
@@ -112,7 +113,7 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
     }
 }
 
-/// Like [`timeout_at`], with [`try_timeout`]'s runtime check.
+/// Like [`timeout_at`], with [`checked_timeout`]'s runtime check.
 ///
 /// # Errors
 ///
@@ -121,7 +122,8 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
 /// # Cancel safety
 ///
 /// As cancel safe as `fut`.
-pub fn try_timeout_at<F: Future>(deadline: Instant, fut: F) -> io::Result<Timeout<F>> {
+#[doc(alias = "try_timeout_at")]
+pub fn checked_timeout_at<F: Future>(deadline: Instant, fut: F) -> io::Result<Timeout<F>> {
     Ok(Timeout {
         inner: Some(fut),
         sleep: Sleep::bound(deadline)?,
