@@ -11,7 +11,7 @@
 //! for seconds) can land on one side only. Pairs see the same periods.
 //!
 //! ```text
-//! cargo run --release -p myrt-benches --example paired [-- ROUNDS]
+//! cargo run --release -p myrt-benches --example paired [-- ROUNDS [NAME-FILTER]]
 //! ```
 //!
 //! Prints a Markdown table: per-run medians and the median (and range) of
@@ -113,6 +113,9 @@ fn main() {
         .map(|a| a.parse().expect("ROUNDS must be a number"))
         .unwrap_or(15);
     assert!(rounds > 0, "ROUNDS must be at least 1");
+    // An optional second argument keeps only the scenarios whose name
+    // contains it (for a quick look at one pair).
+    let only = std::env::args().nth(2).unwrap_or_default();
     let pairs = [
         on_tokio_rt(
             "sync/lock_8x1000",
@@ -157,7 +160,7 @@ fn main() {
          floor (no primitive) | myrt/tokio time above the floor |"
     );
     println!("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
-    for p in &pairs {
+    for p in pairs.iter().filter(|p| p.name.contains(&only)) {
         let (mut ms, mut ts, mut ratios, mut fs) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
             let mut round = (p.round)();

@@ -23,6 +23,7 @@ use crate::task::{JoinHandle, TaskInfo};
 /// });
 /// ```
 #[track_caller]
+#[doc(alias("create_task", "ensure_future"))]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -59,6 +60,7 @@ where
 /// Panics when called outside a runtime; [`checked_spawn_blocking`] is the
 /// twin.
 #[track_caller]
+#[doc(alias("run_in_executor", "to_thread"))]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
@@ -143,6 +145,7 @@ impl<'a> Builder<'a> {
 ///
 /// Panics when called outside a runtime; [`checked_all`] is the twin.
 #[track_caller]
+#[doc(alias("all_tasks"))]
 pub fn all() -> Vec<TaskInfo> {
     Handle::current().tasks()
 }

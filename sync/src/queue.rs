@@ -35,7 +35,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::blocking::{block_on, deadline_after};
@@ -351,9 +351,7 @@ impl<T, K: QueueKind<T>> Inner<T, K> {
     /// Takes the next item, if any. A panic (a priority queue's `Ord`)
     /// happens before anything changes.
     fn pop(&mut self, wakers: &mut Wakers) -> Option<T> {
-        if self.len() == 0 {
-            return None;
-        }
+        // An empty store plans 0 and pops `None`.
         let plan = K::plan_pop(&self.items);
         let item = K::pop(&mut self.items, plan)?;
         self.putters.wake_one_if_idle(wakers);
@@ -408,7 +406,7 @@ impl Waiters {
 
     /// Queues a waiter, or re-queues a woken one at the front. A waker it
     /// replaces goes to `stale`, to be dropped once the lock is released.
-    fn enqueue(&mut self, key: &mut Option<Key>, cx: &Context<'_>, stale: &mut Wakers) {
+    fn enqueue(&mut self, key: &mut Option<Key>, cx: &Context<'_>, stale: &mut Stale) {
         match *key {
             None => *key = Some(self.list.push_back(false, cx.waker().clone())),
             Some(k) => {
@@ -425,7 +423,7 @@ impl Waiters {
 
     /// Frees a waiter's slot; returns whether it had been woken. Its waker,
     /// if a wake-up has not taken it, goes to `stale`.
-    fn dequeue(&mut self, key: &mut Option<Key>, stale: &mut Wakers) -> bool {
+    fn dequeue(&mut self, key: &mut Option<Key>, stale: &mut Stale) -> bool {
         let Some(k) = key.take() else { return false };
         let woken = remove_waiter(&mut self.list, k, stale);
         if woken {
@@ -435,18 +433,35 @@ impl Waiters {
     }
 }
 
+/// The one waker a poll or drop may take out of a waiter list (each
+/// removes or replaces at most one), held until the lock is released: it is
+/// declared before the guard, so it drops after it.
+struct Stale(Option<Waker>);
+
+impl Stale {
+    fn keep(&mut self, waker: Option<Waker>) {
+        debug_assert!(
+            self.0.is_none() || waker.is_none(),
+            "one stale waker per lock"
+        );
+        if waker.is_some() {
+            self.0 = waker;
+        }
+    }
+}
+
 /// Stores `cx`'s waker for waiter `k` (nothing changes when an equivalent
 /// one is there: the common re-poll costs no clone). A waker it replaces
 /// goes to `stale`, because dropping a waker under the lock could run
 /// anything, even code that takes this lock.
-fn replace_waker<D>(list: &mut WaitList<D>, k: Key, cx: &Context<'_>, stale: &mut Wakers) {
-    stale.push(list.swap_waker(k, cx.waker()));
+fn replace_waker<D>(list: &mut WaitList<D>, k: Key, cx: &Context<'_>, stale: &mut Stale) {
+    stale.keep(list.swap_waker(k, cx.waker()));
 }
 
 /// Frees waiter `k`'s slot and returns its data; its waker, if still
 /// there, goes to `stale` (to be dropped, not woken, after the lock).
-fn remove_waiter<D>(list: &mut WaitList<D>, k: Key, stale: &mut Wakers) -> D {
-    stale.push(list.take_waker(k));
+fn remove_waiter<D>(list: &mut WaitList<D>, k: Key, stale: &mut Stale) -> D {
+    stale.keep(list.take_waker(k));
     list.remove(k)
 }
 
@@ -765,7 +780,7 @@ impl<T, K: QueueKind<T>> Future for Put<'_, T, K> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         // Declared before the guard, so dropped after it.
-        let mut stale = Wakers::new();
+        let mut stale = Stale(None);
         let mut wakers = Wakers::new();
         let out = {
             let mut g = this.queue.lock();
@@ -799,7 +814,7 @@ impl<T, K: QueueKind<T>> Future for Put<'_, T, K> {
 impl<T, K: QueueKind<T>> Drop for Put<'_, T, K> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
-        let mut stale = Wakers::new();
+        let mut stale = Stale(None);
         let mut wakers = Wakers::new();
         {
             let mut g = self.queue.lock();
@@ -824,7 +839,7 @@ impl<T, K: QueueKind<T>> Future for Get<'_, T, K> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         // Declared before the guard, so dropped after it.
-        let mut stale = Wakers::new();
+        let mut stale = Stale(None);
         let mut wakers = Wakers::new();
         let out = {
             let mut g = this.queue.lock();
@@ -852,7 +867,7 @@ impl<T, K: QueueKind<T>> Future for Get<'_, T, K> {
 impl<T, K: QueueKind<T>> Drop for Get<'_, T, K> {
     fn drop(&mut self) {
         let Some(key) = self.key.take() else { return };
-        let mut stale = Wakers::new();
+        let mut stale = Stale(None);
         let mut wakers = Wakers::new();
         {
             let mut g = self.queue.lock();
@@ -876,7 +891,7 @@ impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         // Declared before the guard, so dropped after it.
-        let mut stale = Wakers::new();
+        let mut stale = Stale(None);
         let mut g = this.queue.lock();
         let woken = this.key.is_some_and(|k| *g.joiners.data(k));
         if woken || g.unfinished == 0 {
@@ -896,7 +911,7 @@ impl<T, K: QueueKind<T>> Future for Join<'_, T, K> {
 impl<T, K: QueueKind<T>> Drop for Join<'_, T, K> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            let mut stale = Wakers::new();
+            let mut stale = Stale(None);
             let mut g = self.queue.lock();
             remove_waiter(&mut g.joiners, key, &mut stale);
             drop(g);

@@ -36,6 +36,7 @@ impl<T> Promise<T> {
     ///
     /// Returns `false` if the future was cancelled: the job must then not
     /// run. After `true`, [`Future::cancel`] fails.
+    #[doc(alias("set_running_or_notify_cancel"))]
     pub fn set_running(&self) -> bool {
         self.inner.core().set_running()
     }

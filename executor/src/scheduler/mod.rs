@@ -170,6 +170,7 @@ impl Handle {
     ///
     /// If the runtime has shut down, the task is cancelled at once: awaiting
     /// the handle gives a cancelled [`JoinError`](crate::task::JoinError).
+    #[doc(alias("create_task"))]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -190,6 +191,7 @@ impl Handle {
     }
 
     /// Runs `f` on the blocking pool.
+    #[doc(alias("run_in_executor"))]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -238,6 +240,7 @@ impl Handle {
     /// `block_on`), which would otherwise deadlock; see
     /// [`checked_block_on`](Self::checked_block_on).
     #[track_caller]
+    #[doc(alias("run_until_complete"))]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self.checked_block_on(future) {
             Ok(v) => v,
@@ -544,6 +547,7 @@ impl Scheduler {
     ///
     /// Panics if called from inside a runtime; see [`checked_block_on`](Self::checked_block_on).
     #[track_caller]
+    #[doc(alias("run_until_complete"))]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.handle.block_on(future)
     }

@@ -57,12 +57,14 @@ impl<T> JoinHandle<T> {
     /// current poll returns. Awaiting the handle then gives a cancelled
     /// [`JoinError`] (unless the task finished first). Aborting a finished
     /// task does nothing.
+    #[doc(alias("cancel"))]
     pub fn abort(&self) {
         self.raw.cancel();
     }
 
     /// Returns true once the task has finished, whether by completing,
     /// panicking or being aborted.
+    #[doc(alias("done"))]
     pub fn is_finished(&self) -> bool {
         self.raw.header().state.load().has(COMPLETE)
     }
@@ -111,12 +113,14 @@ impl AbortHandle {
 
     /// Aborts the task, as [`JoinHandle::abort`]. Aborting a finished task
     /// does nothing.
+    #[doc(alias("cancel"))]
     pub fn abort(&self) {
         self.raw.cancel();
     }
 
     /// Returns true once the task has finished, whether by completing,
     /// panicking or being aborted.
+    #[doc(alias("done"))]
     pub fn is_finished(&self) -> bool {
         self.raw.header().state.load().has(COMPLETE)
     }

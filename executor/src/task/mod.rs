@@ -133,6 +133,7 @@ fn info(raw: RawTask) -> TaskInfo {
 
 /// The task being polled on this thread: its id, name and state.
 /// `None` outside a task (in `block_on`'s own future, on a plain thread).
+#[doc(alias("current_task"))]
 pub fn current() -> Option<TaskInfo> {
     raw::with_current(|h| {
         h.map(|h| TaskInfo {

@@ -41,6 +41,7 @@ impl TcpListener {
     /// # Cancel safety
     ///
     /// Cancel safe (it completes without waiting).
+    #[doc(alias("start_server"))]
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         TcpListener::from_mio(common::each_addr(addr, mio::net::TcpListener::bind)?)
     }
@@ -91,6 +92,7 @@ impl TcpStream {
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped connect closes its half-open socket.
+    #[doc(alias("open_connection"))]
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         let mut last = None;
         for a in addr.to_socket_addrs()? {

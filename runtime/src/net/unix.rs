@@ -30,6 +30,7 @@ impl UnixListener {
     ///
     /// Fails outside a myrt runtime, or with the OS error (e.g.
     /// `AddrInUse` when the file exists).
+    #[doc(alias("start_unix_server"))]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
         UnixListener::from_mio(mio::net::UnixListener::bind(path)?)
     }
@@ -73,6 +74,7 @@ impl UnixStream {
     /// # Cancel safety
     ///
     /// Cancel safe.
+    #[doc(alias("open_unix_connection"))]
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         let s = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
         s.connect_finish().await?;

@@ -155,6 +155,7 @@ impl Child {
 
     /// The OS process id (Python `Process.pid`). It stays readable after
     /// the child was reaped, but then may name another process.
+    #[doc(alias("pid"))]
     pub fn id(&self) -> u32 {
         self.pid
     }

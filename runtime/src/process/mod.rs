@@ -203,6 +203,7 @@ impl Command {
     ///
     /// Fails outside a myrt runtime, or when the program cannot be started
     /// (not found, not executable, out of processes or descriptors).
+    #[doc(alias("create_subprocess_exec", "Popen"))]
     pub fn spawn(&mut self) -> io::Result<Child> {
         child::reap_orphans();
         // Refuse before starting anything we could not watch.
@@ -222,6 +223,7 @@ impl Command {
     ///
     /// Not cancel safe: dropping the future drops the child (killed only
     /// with [`kill_on_drop`](Command::kill_on_drop)) and its output so far.
+    #[doc(alias("communicate"))]
     pub async fn output(&mut self) -> io::Result<Output> {
         if !self.stdin_set {
             self.std.stdin(Stdio::null());
@@ -257,6 +259,7 @@ impl Command {
     ///
     /// Cancel safe in that nothing is lost but the status: the child is
     /// dropped (killed only with [`kill_on_drop`](Command::kill_on_drop)).
+    #[doc(alias("call"))]
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
         self.spawn()?.wait().await
     }

@@ -105,6 +105,7 @@ impl Handle {
     /// // A plain thread blocks on it:
     /// assert_eq!(std::thread::spawn(move || fut.result().unwrap()).join().unwrap(), 42);
     /// ```
+    #[doc(alias("run_coroutine_threadsafe"))]
     pub fn submit<F>(&self, future: F) -> concurrent::Future<F::Output>
     where
         F: Future + Send + 'static,

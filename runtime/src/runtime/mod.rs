@@ -68,6 +68,7 @@ impl Runtime {
     /// Panics when called from inside a runtime (a task or another
     /// `block_on`), which could deadlock; see [`checked_block_on`](Self::checked_block_on).
     #[track_caller]
+    #[doc(alias("run_until_complete"))]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.handle.block_on(future)
     }
@@ -84,6 +85,7 @@ impl Runtime {
     }
 
     /// Spawns a task on this runtime.
+    #[doc(alias("create_task"))]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -93,6 +95,7 @@ impl Runtime {
     }
 
     /// Runs a blocking closure on this runtime's blocking pool.
+    #[doc(alias("run_in_executor"))]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -174,6 +177,7 @@ impl Handle {
     }
 
     /// Spawns a task on this runtime.
+    #[doc(alias("create_task"))]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -184,6 +188,7 @@ impl Handle {
 
     /// Runs a blocking closure on the blocking pool (asyncio
     /// `run_in_executor(None, f)`).
+    #[doc(alias("run_in_executor"))]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -199,6 +204,7 @@ impl Handle {
     /// Panics when called from inside a runtime;
     /// [`checked_block_on`](Self::checked_block_on) is the twin.
     #[track_caller]
+    #[doc(alias("run_until_complete"))]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.sched.block_on(future)
     }

@@ -33,6 +33,7 @@ use std::io;
 /// Cancel safe, but a delivery that arrives while no `ctrl_c` future (or
 /// other SIGINT listener) exists is not reported; keep a
 /// [`unix::signal`] stream to count every one.
+#[doc(alias("KeyboardInterrupt", "add_signal_handler"))]
 pub async fn ctrl_c() -> io::Result<()> {
     let mut s = unix::signal(unix::SignalKind::interrupt())?;
     s.recv().await;

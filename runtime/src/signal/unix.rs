@@ -141,6 +141,7 @@ pub struct Signal {
 ///     assert_eq!(usr2.recv().await, Some(()));
 /// });
 /// ```
+#[doc(alias("add_signal_handler"))]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let globals = globals()?;
     globals.install(kind.0)?;

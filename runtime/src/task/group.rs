@@ -197,6 +197,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     /// Panics outside a runtime (as [`spawn`](crate::spawn));
     /// [`checked_spawn`](Self::checked_spawn) is the twin.
     #[track_caller]
+    #[doc(alias("create_task"))]
     pub fn spawn<F>(&mut self, future: F)
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -253,6 +254,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     ///
     /// Dropping the future cancels the group (like cancelling the body of
     /// an `async with TaskGroup()` block).
+    #[doc(alias("gather"))]
     pub async fn join(mut self) -> Result<Vec<T>, GroupError<E>> {
         let handles = std::mem::take(&mut self.handles);
         let n = handles.len();

@@ -149,6 +149,7 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// Cancel safe: a result is taken out of the set only in the poll that
     /// returns it.
+    #[doc(alias("as_completed"))]
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
         std::future::poll_fn(|cx| self.poll_join_next(cx)).await
     }

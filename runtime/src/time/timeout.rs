@@ -59,6 +59,7 @@ impl From<Elapsed> for io::Error {
 ///
 /// Polling outside a myrt runtime panics once `fut` is pending (the timer
 /// needs the runtime's driver); [`checked_timeout`] is the twin.
+#[doc(alias("wait_for"))]
 pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
     timeout_at(super::far_add(Instant::now(), duration), fut)
 }
