@@ -251,11 +251,11 @@ impl<T: Ord> QueueKind<T> for Priority {
 ///     let q = q.clone();
 ///     std::thread::spawn(move || {
 ///         for i in 0..5 {
-///             q.blocking_put(i, None).unwrap();
+///             q.blocking_put(i).unwrap();
 ///         }
 ///     })
 /// };
-/// let got: Vec<i32> = (0..5).map(|_| q.blocking_get(None).unwrap()).collect();
+/// let got: Vec<i32> = (0..5).map(|_| q.blocking_get().unwrap()).collect();
 /// producer.join().unwrap();
 /// assert_eq!(got, [0, 1, 2, 3, 4]);
 ///
