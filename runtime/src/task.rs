@@ -12,8 +12,9 @@
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
 
 pub use myrt_executor::task::{
-    all, checked_all, checked_spawn, checked_spawn_blocking, current, spawn, spawn_blocking,
-    yield_now, AbortHandle, Builder, Id, JoinError, JoinHandle, TaskInfo, TaskState,
+    all, checked_all, checked_spawn, checked_spawn_blocking, current, current_id, spawn,
+    spawn_blocking, yield_now, AbortHandle, Builder, Id, JoinError, JoinHandle, TaskInfo,
+    TaskState,
 };
 
 mod group;

@@ -2,10 +2,12 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, deadline_after};
 use crate::loom::{lock, Mutex};
 use crate::wait_list::{Key, WaitList, Wakers};
 
@@ -15,7 +17,12 @@ use crate::wait_list::{Key, WaitList, Wakers};
 ///
 /// Dropping a waiter while the barrier fills just takes it back out (the
 /// barrier is not broken). [`abort`](Barrier::abort) breaks the barrier for
-/// current and future waiters until [`reset`](Barrier::reset).
+/// current and future waiters until [`reset`](Barrier::reset), and so does
+/// a thread's [`blocking_wait_timeout`](Barrier::blocking_wait_timeout)
+/// running out, as in Python.
+///
+/// [`with_action`](Barrier::with_action) adds Python's `action`: run once
+/// per cycle by the last party to arrive, before any party is released.
 ///
 /// # Examples
 ///
@@ -35,12 +42,20 @@ use crate::wait_list::{Key, WaitList, Wakers};
 /// ```
 pub struct Barrier {
     parties: usize,
+    action: Option<Box<dyn Fn() + Send + Sync>>,
     inner: Mutex<Inner>,
 }
 
 struct Inner {
     broken: bool,
     waiters: WaitList<Outcome>,
+    /// The leader is running the action: arrivals for the next cycle wait
+    /// at the gate until it is done.
+    releasing: bool,
+    gate: WaitList<()>,
+    /// Bumped by every abort or reset, so a leader learns that its cycle
+    /// was broken while it ran the action.
+    resets: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -70,14 +85,55 @@ impl Barrier {
     /// [`ZeroPartiesError`] if `parties` is 0.
     #[doc(alias = "try_new")]
     pub fn checked_new(parties: usize) -> Result<Self, ZeroPartiesError> {
+        Self::build(parties, None)
+    }
+
+    /// A barrier for `parties` waiters whose last arrival runs `action`
+    /// before it releases the others (Python's `Barrier(parties, action)`).
+    ///
+    /// The action runs inside that party's `wait` (its `poll`, for a task),
+    /// so keep it short. If it panics, the barrier breaks: the others get
+    /// [`BrokenBarrierError`] and the panic goes on in the party that ran
+    /// it.
+    ///
+    /// # Panics
+    ///
+    /// If `parties` is 0; see [`checked_with_action`](Self::checked_with_action).
+    pub fn with_action(parties: usize, action: impl Fn() + Send + Sync + 'static) -> Self {
+        match Self::checked_with_action(parties, action) {
+            Ok(b) => b,
+            Err(e) => panic!("Barrier::with_action: {e}"),
+        }
+    }
+
+    /// [`with_action`](Self::with_action) without the panic.
+    ///
+    /// # Errors
+    ///
+    /// [`ZeroPartiesError`] if `parties` is 0.
+    pub fn checked_with_action(
+        parties: usize,
+        action: impl Fn() + Send + Sync + 'static,
+    ) -> Result<Self, ZeroPartiesError> {
+        Self::build(parties, Some(Box::new(action)))
+    }
+
+    fn build(
+        parties: usize,
+        action: Option<Box<dyn Fn() + Send + Sync>>,
+    ) -> Result<Self, ZeroPartiesError> {
         if parties == 0 {
             return Err(ZeroPartiesError { _priv: () });
         }
         Ok(Barrier {
             parties,
+            action,
             inner: Mutex::new(Inner {
                 broken: false,
                 waiters: WaitList::new(),
+                releasing: false,
+                gate: WaitList::new(),
+                resets: 0,
             }),
         })
     }
@@ -92,7 +148,9 @@ impl Barrier {
         lock(&self.inner).waiters.len()
     }
 
-    /// Whether the barrier is broken (by [`abort`](Self::abort)).
+    /// Whether the barrier is broken (by [`abort`](Self::abort), a timed
+    /// out thread or a panicking action).
+    #[doc(alias = "broken")]
     pub fn is_broken(&self) -> bool {
         lock(&self.inner).broken
     }
@@ -114,7 +172,9 @@ impl Barrier {
         {
             let mut g = lock(&self.inner);
             g.broken = broken;
+            g.resets += 1;
             wakers.extend(g.waiters.drain_with(|o| *o = Outcome::Broken));
+            wakers.extend(g.gate.drain_with(|_| {}));
         }
         wakers.wake();
     }
@@ -150,6 +210,7 @@ impl Barrier {
         BarrierWait {
             barrier: self,
             key: None,
+            gate: None,
             done: false,
         }
     }
@@ -162,6 +223,70 @@ impl Barrier {
     pub fn blocking_wait(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
         block_on(self.wait(), None).expect("no deadline")
     }
+
+    /// [`blocking_wait`](Self::blocking_wait), giving up after `timeout`.
+    /// As in Python, running out breaks the barrier: this party and every
+    /// other one of the cycle get [`BrokenBarrierError`] until
+    /// [`reset`](Self::reset). A barrier that passed as the timeout ran out
+    /// counts as passed. A timeout of [`TIMEOUT_MAX`](crate::TIMEOUT_MAX)
+    /// or more waits forever.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Self::wait), and on timeout.
+    #[doc(alias = "wait")]
+    pub fn blocking_wait_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        let mut wait = self.wait();
+        match block_on(&mut wait, deadline_after(timeout)) {
+            Some(r) => r,
+            None => wait.time_out(),
+        }
+    }
+
+    /// The last arrival of a cycle: runs the action (if any) with the
+    /// barrier unlocked, then releases the cycle's waiters.
+    fn release_cycle<'a>(
+        &'a self,
+        mut g: crate::loom::MutexGuard<'a, Inner>,
+        wakers: &mut Wakers,
+    ) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        let mut panic = None;
+        if let Some(action) = &self.action {
+            g.releasing = true;
+            let resets = g.resets;
+            drop(g);
+            let ran = catch_unwind(AssertUnwindSafe(action));
+            g = lock(&self.inner);
+            g.releasing = false;
+            wakers.extend(g.gate.drain_with(|_| {}));
+            if g.resets != resets {
+                // Aborted or reset meanwhile: the cycle's waiters are gone.
+                return Err(BrokenBarrierError { _priv: () });
+            }
+            if let Err(p) = ran {
+                g.broken = true;
+                wakers.extend(g.waiters.drain_with(|o| *o = Outcome::Broken));
+                panic = Some(p);
+            }
+        }
+        if let Some(p) = panic {
+            drop(g);
+            std::mem::take(wakers).wake();
+            resume_unwind(p);
+        }
+        let mut index = 0;
+        wakers.extend(g.waiters.drain_with(|o| {
+            *o = Outcome::Passed(index);
+            index += 1;
+        }));
+        Ok(BarrierWaitResult {
+            index,
+            leader: true,
+        })
+    }
 }
 
 impl fmt::Debug for Barrier {
@@ -169,6 +294,7 @@ impl fmt::Debug for Barrier {
         let g = lock(&self.inner);
         f.debug_struct("Barrier")
             .field("parties", &self.parties)
+            .field("action", &self.action.is_some())
             .field("n_waiting", &g.waiters.len())
             .field("broken", &g.broken)
             .finish()
@@ -180,7 +306,41 @@ impl fmt::Debug for Barrier {
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
     key: Option<Key>,
+    /// Our place at the gate while a leader runs the action.
+    gate: Option<Key>,
     done: bool,
+}
+
+impl BarrierWait<'_> {
+    /// A bounded wait ran out: the result if the barrier passed or broke
+    /// meanwhile, else this party leaves and breaks the barrier.
+    fn time_out(&mut self) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        let mut wakers = Wakers::new();
+        let out = {
+            let mut g = lock(&self.barrier.inner);
+            if let Some(gate) = self.gate.take() {
+                g.gate.remove(gate);
+            }
+            let outcome = self.key.take().map(|key| g.waiters.remove(key));
+            match outcome {
+                Some(Outcome::Passed(index)) => Ok(BarrierWaitResult {
+                    index,
+                    leader: false,
+                }),
+                Some(Outcome::Broken) => Err(BrokenBarrierError { _priv: () }),
+                Some(Outcome::Waiting) | None => {
+                    g.broken = true;
+                    g.resets += 1;
+                    wakers.extend(g.waiters.drain_with(|o| *o = Outcome::Broken));
+                    wakers.extend(g.gate.drain_with(|_| {}));
+                    Err(BrokenBarrierError { _priv: () })
+                }
+            }
+        };
+        wakers.wake();
+        self.done = true;
+        out
+    }
 }
 
 impl Future for BarrierWait<'_> {
@@ -191,20 +351,24 @@ impl Future for BarrierWait<'_> {
         assert!(!this.done, "BarrierWait polled after completion");
         let parties = this.barrier.parties;
         let mut wakers = Wakers::new();
-        let out = {
+        let out = 'out: {
             let mut g = lock(&this.barrier.inner);
+            if let Some(gate) = this.gate {
+                if g.releasing && !g.broken {
+                    g.gate.set_waker(gate, cx.waker());
+                    break 'out Poll::Pending;
+                }
+                g.gate.remove(gate);
+                this.gate = None;
+            }
             match this.key {
                 None if g.broken => Poll::Ready(Err(BrokenBarrierError { _priv: () })),
+                None if g.releasing => {
+                    this.gate = Some(g.gate.push_back((), cx.waker().clone()));
+                    Poll::Pending
+                }
                 None if g.waiters.len() + 1 == parties => {
-                    let mut index = 0;
-                    wakers.extend(g.waiters.drain_with(|o| {
-                        *o = Outcome::Passed(index);
-                        index += 1;
-                    }));
-                    Poll::Ready(Ok(BarrierWaitResult {
-                        index: parties - 1,
-                        leader: true,
-                    }))
+                    Poll::Ready(this.barrier.release_cycle(g, &mut wakers))
                 }
                 None => {
                     this.key = Some(g.waiters.push_back(Outcome::Waiting, cx.waker().clone()));
@@ -239,8 +403,14 @@ impl Future for BarrierWait<'_> {
 
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            lock(&self.barrier.inner).waiters.remove(key);
+        if self.key.is_some() || self.gate.is_some() {
+            let mut g = lock(&self.barrier.inner);
+            if let Some(key) = self.key.take() {
+                g.waiters.remove(key);
+            }
+            if let Some(gate) = self.gate.take() {
+                g.gate.remove(gate);
+            }
         }
     }
 }

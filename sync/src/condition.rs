@@ -1,19 +1,23 @@
-//! `Condition`: wait for a notification while giving up a [`Lock`].
+//! `Condition`: wait for a notification while giving up a [`Lock`] or an
+//! [`RLock`].
 
 use std::fmt;
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::blocking::{block_on, deadline_after};
+use crate::identity::Owner;
 use crate::lock::{Lock, LockGuard};
 use crate::loom::{lock, Mutex};
+use crate::rlock::{self, RLock, RLockGuard};
 use crate::semaphore::AcquireState;
 use crate::wait_list::{Key, WaitList, Wakers};
 
-/// A condition variable for [`Lock`] guards, like asyncio's and
-/// threading's `Condition`.
+/// A condition variable for [`Lock`] and [`RLock`] guards, like asyncio's
+/// and threading's `Condition`.
 ///
 /// [`wait`](Condition::wait) takes the guard, so waiting without holding the
 /// lock (Python's `RuntimeError`) cannot be written. Notifying does not need
@@ -81,7 +85,9 @@ impl Condition {
     }
 
     /// Releases the lock, waits for a notification, then takes the lock
-    /// again and returns the new guard.
+    /// again and returns the new guard. With an [`RLockGuard`] every level
+    /// the owner holds is released and all of them are taken back, as
+    /// Python's `Condition` over an `RLock` does.
     ///
     /// As with every condition variable, re-check the state after waking
     /// (or use [`wait_for`](Self::wait_for)).
@@ -92,12 +98,10 @@ impl Condition {
     /// before a notification, just leaves the queue; after one (while
     /// re-taking the lock), passes the notification to the next waiter, so
     /// none is lost.
-    pub fn wait<'a, T>(&'a self, guard: LockGuard<'a, T>) -> ConditionWait<'a, T> {
+    pub fn wait<'a, G: ConditionGuard>(&'a self, guard: G) -> ConditionWait<'a, G> {
         ConditionWait {
             cond: self,
-            lock: LockGuard::source(&guard),
             stage: Stage::Start(guard),
-            st: AcquireState::new(1),
         }
     }
 
@@ -108,24 +112,22 @@ impl Condition {
     ///
     /// As [`wait`](Self::wait): a notification received by a dropped future
     /// is passed on.
-    pub async fn wait_for<'a, T, F>(
-        &'a self,
-        mut guard: LockGuard<'a, T>,
-        mut predicate: F,
-    ) -> LockGuard<'a, T>
+    pub fn wait_for<'a, G, F>(&'a self, guard: G, predicate: F) -> WaitFor<'a, G, F>
     where
-        F: FnMut(&mut T) -> bool,
+        G: ConditionGuard,
+        F: FnMut(&G::Target) -> bool,
     {
-        while !predicate(&mut guard) {
-            guard = self.wait(guard).await;
+        WaitFor {
+            cond: self,
+            predicate,
+            state: WaitForState::Check(guard),
         }
-        guard
     }
 
     /// [`wait`](Self::wait) for a plain thread holding a guard from
-    /// [`Lock::blocking_lock`].
+    /// [`Lock::blocking_lock`] or [`RLock::blocking_lock`].
     #[doc(alias = "wait")]
-    pub fn blocking_wait<'a, T>(&'a self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
+    pub fn blocking_wait<G: ConditionGuard>(&self, guard: G) -> G {
         block_on(self.wait(guard), None).expect("no deadline")
     }
 
@@ -141,40 +143,68 @@ impl Condition {
     /// A timeout of [`TIMEOUT_MAX`](crate::TIMEOUT_MAX) or more waits
     /// forever.
     #[doc(alias = "wait")]
-    pub fn blocking_wait_timeout<'a, T>(
-        &'a self,
-        guard: LockGuard<'a, T>,
+    pub fn blocking_wait_timeout<G: ConditionGuard>(
+        &self,
+        guard: G,
         timeout: Duration,
-    ) -> (LockGuard<'a, T>, bool) {
-        let lock = LockGuard::source(&guard);
+    ) -> (G, bool) {
+        self.blocking_wait_deadline(guard, deadline_after(timeout))
+    }
+
+    fn blocking_wait_deadline<G: ConditionGuard>(
+        &self,
+        guard: G,
+        deadline: Option<Instant>,
+    ) -> (G, bool) {
         let mut wait = self.wait(guard);
-        if let Some(g) = block_on(&mut wait, deadline_after(timeout)) {
+        if let Some(g) = block_on(&mut wait, deadline) {
             return (g, true);
         }
-        if wait.stop_waiting() {
-            // Notified: only the lock is missing, and that wait is unbounded.
-            let g = block_on(&mut wait, None).expect("no deadline");
-            (g, true)
-        } else {
-            drop(wait);
-            (lock.blocking_lock(), false)
-        }
+        let notified = wait.stop_waiting();
+        // Only the lock is missing now, and that wait is unbounded.
+        let g = block_on(&mut wait, None).expect("no deadline");
+        (g, notified)
     }
 
     /// [`wait_for`](Self::wait_for) for a plain thread.
     #[doc(alias = "wait_for")]
-    pub fn blocking_wait_for<'a, T, F>(
-        &'a self,
-        mut guard: LockGuard<'a, T>,
-        mut predicate: F,
-    ) -> LockGuard<'a, T>
+    pub fn blocking_wait_for<G, F>(&self, mut guard: G, mut predicate: F) -> G
     where
-        F: FnMut(&mut T) -> bool,
+        G: ConditionGuard,
+        F: FnMut(&G::Target) -> bool,
     {
-        while !predicate(&mut guard) {
+        while !predicate(&guard) {
             guard = self.blocking_wait(guard);
         }
         guard
+    }
+
+    /// [`blocking_wait_for`](Self::blocking_wait_for) giving up once
+    /// `timeout` has passed in all (Python's `wait_for(predicate,
+    /// timeout)`); returns the guard (held either way) and the predicate's
+    /// last value. A timeout of [`TIMEOUT_MAX`](crate::TIMEOUT_MAX) or more
+    /// waits forever.
+    #[doc(alias = "wait_for")]
+    pub fn blocking_wait_for_timeout<G, F>(
+        &self,
+        mut guard: G,
+        mut predicate: F,
+        timeout: Duration,
+    ) -> (G, bool)
+    where
+        G: ConditionGuard,
+        F: FnMut(&G::Target) -> bool,
+    {
+        let deadline = deadline_after(timeout);
+        loop {
+            if predicate(&guard) {
+                return (guard, true);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return (guard, false);
+            }
+            guard = self.blocking_wait_deadline(guard, deadline).0;
+        }
     }
 }
 
@@ -192,42 +222,142 @@ impl fmt::Debug for Condition {
     }
 }
 
-enum Stage<'a, T> {
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A guard [`Condition`] can wait with: a [`LockGuard`] (its one level) or
+/// an [`RLockGuard`] (every level its owner holds). Implemented for those
+/// two only.
+pub trait ConditionGuard: Deref + Sized + Unpin + sealed::Sealed {
+    #[doc(hidden)]
+    type Relock: Relock<Guard = Self> + Unpin;
+
+    /// Releases the lock; the result takes it back.
+    #[doc(hidden)]
+    fn unlock(self) -> Self::Relock;
+}
+
+/// The pending re-lock of a waiter (an implementation detail of
+/// [`ConditionGuard`]).
+#[doc(hidden)]
+pub trait Relock {
+    /// The guard it gives back.
+    type Guard;
+    /// Polls the re-lock.
+    fn poll_relock(&mut self, cx: &mut Context<'_>) -> Poll<Self::Guard>;
+    /// Gives up a re-lock in progress (passing on a hand-off).
+    fn cancel(&mut self);
+}
+
+impl<T> sealed::Sealed for LockGuard<'_, T> {}
+
+impl<'a, T> ConditionGuard for LockGuard<'a, T> {
+    type Relock = LockRelock<'a, T>;
+
+    fn unlock(self) -> LockRelock<'a, T> {
+        let lock = LockGuard::source(&self);
+        drop(self);
+        LockRelock {
+            lock,
+            st: AcquireState::new(1),
+        }
+    }
+}
+
+/// Re-takes a [`Lock`] for a condition waiter.
+#[doc(hidden)]
+pub struct LockRelock<'a, T> {
+    lock: &'a Lock<T>,
+    st: AcquireState,
+}
+
+impl<'a, T> Relock for LockRelock<'a, T> {
+    type Guard = LockGuard<'a, T>;
+
+    fn poll_relock(&mut self, cx: &mut Context<'_>) -> Poll<LockGuard<'a, T>> {
+        self.lock.poll_lock(&mut self.st, cx).map(|()| {
+            self.st = AcquireState::new(1);
+            LockGuard::relocked(self.lock)
+        })
+    }
+
+    fn cancel(&mut self) {
+        self.lock.cancel_lock(&mut self.st);
+    }
+}
+
+impl<T: ?Sized> sealed::Sealed for RLockGuard<'_, T> {}
+
+impl<'a, T: ?Sized> ConditionGuard for RLockGuard<'a, T> {
+    type Relock = RLockRelock<'a, T>;
+
+    fn unlock(self) -> RLockRelock<'a, T> {
+        let lock = RLockGuard::source(&self);
+        // Every level goes, this guard's among them.
+        std::mem::forget(self);
+        let (who, levels): (Owner, usize) = lock.release_all();
+        RLockRelock {
+            lock,
+            st: rlock::Acquire::restore(who, levels),
+        }
+    }
+}
+
+/// Re-takes every level of an [`RLock`] for a condition waiter.
+#[doc(hidden)]
+pub struct RLockRelock<'a, T: ?Sized> {
+    lock: &'a RLock<T>,
+    st: rlock::Acquire,
+}
+
+impl<'a, T: ?Sized> Relock for RLockRelock<'a, T> {
+    type Guard = RLockGuard<'a, T>;
+
+    fn poll_relock(&mut self, cx: &mut Context<'_>) -> Poll<RLockGuard<'a, T>> {
+        self.lock
+            .poll_acquire(&mut self.st, cx)
+            .map(|()| RLockGuard::relocked(self.lock))
+    }
+
+    fn cancel(&mut self) {
+        self.lock.cancel_acquire(&mut self.st);
+    }
+}
+
+enum Stage<G: Relock> {
     /// Not polled yet; still holds the lock.
-    Start(LockGuard<'a, T>),
+    Start(G::Guard),
     /// Queued for a notification; the lock is released.
-    Waiting(Key),
-    /// Notified; taking the lock again.
-    Relocking,
+    Waiting(Key, G),
+    /// Taking the lock again; the flag says whether it was notified (and
+    /// so has a notification to pass on if dropped).
+    Relocking(G, bool),
     Done,
 }
 
 /// Future of [`Condition::wait`].
 #[must_use = "futures do nothing unless polled"]
-pub struct ConditionWait<'a, T> {
+pub struct ConditionWait<'a, G: ConditionGuard> {
     cond: &'a Condition,
-    lock: &'a Lock<T>,
-    stage: Stage<'a, T>,
-    st: AcquireState,
+    stage: Stage<G::Relock>,
 }
 
-impl<T> ConditionWait<'_, T> {
-    /// Ends the wait for a notification (its timeout ran out). True if the
-    /// waiter was notified: it keeps the notification and, polled again,
-    /// goes on to take the lock. False if it was not: it has left the
+impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
+    /// Ends the wait for a notification (its timeout ran out) and returns
+    /// whether one had arrived. Either way the future, polled again, only
+    /// takes the lock back. A waiter that was not notified has left the
     /// queue, atomically with that check, so no later notify picks it.
     fn stop_waiting(&mut self) -> bool {
         match std::mem::replace(&mut self.stage, Stage::Done) {
-            Stage::Waiting(key) => {
+            Stage::Waiting(key, relock) => {
                 let notified = lock(&self.cond.waiters).remove(key);
-                if notified {
-                    self.stage = Stage::Relocking;
-                }
+                self.stage = Stage::Relocking(relock, notified);
                 notified
             }
-            Stage::Relocking => {
-                self.stage = Stage::Relocking;
-                true
+            Stage::Relocking(relock, notified) => {
+                self.stage = Stage::Relocking(relock, notified);
+                notified
             }
             // Never polled: still holds the lock, was never queued.
             stage @ Stage::Start(_) => {
@@ -239,10 +369,12 @@ impl<T> ConditionWait<'_, T> {
     }
 }
 
-impl<'a, T> Future for ConditionWait<'a, T> {
-    type Output = LockGuard<'a, T>;
+impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
+    type Output = G;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G> {
+        // Every field is Unpin: the guard, the relock and the key are plain
+        // data; nothing here is pinned.
         let this = &mut *self;
         loop {
             match std::mem::replace(&mut this.stage, Stage::Done) {
@@ -251,28 +383,24 @@ impl<'a, T> Future for ConditionWait<'a, T> {
                     // finds us.
                     let waker = cx.waker().clone(); // outside the lock
                     let key = lock(&this.cond.waiters).push_back(false, waker);
-                    this.stage = Stage::Waiting(key);
-                    drop(guard);
+                    this.stage = Stage::Waiting(key, guard.unlock());
                     return Poll::Pending;
                 }
-                Stage::Waiting(key) => {
+                Stage::Waiting(key, relock) => {
                     let mut w = lock(&this.cond.waiters);
                     if *w.data(key) {
                         w.remove(key);
-                        this.stage = Stage::Relocking;
+                        this.stage = Stage::Relocking(relock, true);
                     } else {
                         w.set_waker(key, cx.waker());
-                        this.stage = Stage::Waiting(key);
+                        this.stage = Stage::Waiting(key, relock);
                         return Poll::Pending;
                     }
                 }
-                Stage::Relocking => match this.lock.poll_lock(&mut this.st, cx) {
-                    Poll::Ready(()) => {
-                        this.st = AcquireState::new(1);
-                        return Poll::Ready(crate::lock::LockGuard::relocked(this.lock));
-                    }
+                Stage::Relocking(mut relock, notified) => match relock.poll_relock(cx) {
+                    Poll::Ready(guard) => return Poll::Ready(guard),
                     Poll::Pending => {
-                        this.stage = Stage::Relocking;
+                        this.stage = Stage::Relocking(relock, notified);
                         return Poll::Pending;
                     }
                 },
@@ -282,25 +410,82 @@ impl<'a, T> Future for ConditionWait<'a, T> {
     }
 }
 
-impl<T> Drop for ConditionWait<'_, T> {
+impl<'a, G: ConditionGuard> Drop for ConditionWait<'a, G> {
     fn drop(&mut self) {
         match std::mem::replace(&mut self.stage, Stage::Done) {
-            Stage::Waiting(key) => {
+            Stage::Waiting(key, _) => {
                 let notified = lock(&self.cond.waiters).remove(key);
                 if notified {
                     self.cond.notify(1);
                 }
             }
-            Stage::Relocking => {
-                self.lock.cancel_lock(&mut self.st);
-                self.cond.notify(1);
+            Stage::Relocking(mut relock, notified) => {
+                relock.cancel();
+                if notified {
+                    self.cond.notify(1);
+                }
             }
             Stage::Start(_) | Stage::Done => {}
         }
     }
 }
 
-impl<T> fmt::Debug for ConditionWait<'_, T> {
+/// Future of [`Condition::wait_for`].
+#[must_use = "futures do nothing unless polled"]
+pub struct WaitFor<'a, G: ConditionGuard, F> {
+    cond: &'a Condition,
+    predicate: F,
+    state: WaitForState<'a, G>,
+}
+
+enum WaitForState<'a, G: ConditionGuard> {
+    /// Holding the lock: check the predicate.
+    Check(G),
+    Waiting(ConditionWait<'a, G>),
+    Done,
+}
+
+// The predicate is never pinned (it is only called through `&mut`), so the
+// future may move whatever `F` is.
+impl<'a, G: ConditionGuard, F> Unpin for WaitFor<'a, G, F> {}
+
+impl<'a, G, F> Future for WaitFor<'a, G, F>
+where
+    G: ConditionGuard,
+    F: FnMut(&G::Target) -> bool,
+{
+    type Output = G;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G> {
+        let this = &mut *self;
+        loop {
+            match std::mem::replace(&mut this.state, WaitForState::Done) {
+                WaitForState::Check(guard) => {
+                    if (this.predicate)(&guard) {
+                        return Poll::Ready(guard);
+                    }
+                    this.state = WaitForState::Waiting(this.cond.wait(guard));
+                }
+                WaitForState::Waiting(mut wait) => match Pin::new(&mut wait).poll(cx) {
+                    Poll::Ready(guard) => this.state = WaitForState::Check(guard),
+                    Poll::Pending => {
+                        this.state = WaitForState::Waiting(wait);
+                        return Poll::Pending;
+                    }
+                },
+                WaitForState::Done => panic!("WaitFor polled after completion"),
+            }
+        }
+    }
+}
+
+impl<'a, G: ConditionGuard, F> fmt::Debug for WaitFor<'a, G, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitFor").finish_non_exhaustive()
+    }
+}
+
+impl<'a, G: ConditionGuard> fmt::Debug for ConditionWait<'a, G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConditionWait").finish_non_exhaustive()
     }

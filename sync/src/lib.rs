@@ -12,8 +12,9 @@
 //! | --- | --- |
 //! | [`Event`] | `Event` |
 //! | [`Lock<T>`] | `Lock` (with the data inside) |
+//! | [`RLock<T>`] | `RLock` (owned by a task or a thread) |
 //! | [`Semaphore`], [`Semaphore::bounded`] | `Semaphore`, `BoundedSemaphore` |
-//! | [`Condition`] | `Condition` (over a [`Lock`] guard) |
+//! | [`Condition`] | `Condition` (over a [`Lock`] or [`RLock`] guard) |
 //! | [`Barrier`] | `Barrier` |
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `Queue`, `LifoQueue`, `PriorityQueue` |
 //!
@@ -63,18 +64,22 @@ mod barrier;
 mod blocking;
 mod condition;
 mod event;
+mod identity;
 mod lock;
 pub(crate) mod loom;
 pub mod queue;
+mod rlock;
 pub mod semaphore;
 mod wait_list;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
 pub use blocking::TIMEOUT_MAX;
-pub use condition::{Condition, ConditionWait};
+pub use condition::{Condition, ConditionGuard, ConditionWait, WaitFor};
 pub use event::{Event, EventWait};
+pub use identity::set_task_identity;
 pub use lock::{Lock, LockFuture, LockGuard, OwnedLockFuture, OwnedLockGuard, TryLockError};
 pub use queue::{GetError, LifoQueue, PriorityQueue, PutError, Queue, TaskDoneError};
+pub use rlock::{NotOwnerError, OwnedRLockFuture, OwnedRLockGuard, RLock, RLockFuture, RLockGuard};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, ReleaseError, Semaphore, SemaphorePermit, TooManyPermits,
     TryAcquireError, MAX_PERMITS,

@@ -14,8 +14,9 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, deadline_after};
 use crate::loom::UnsafeCell;
 use crate::semaphore::{AcquireState, Semaphore, TryAcquireError};
 
@@ -70,11 +71,12 @@ impl<T> Lock<T> {
 
     /// Whether the lock is held, or handed to a waiter that has not yet
     /// run (Python's `locked()`).
+    #[doc(alias = "locked")]
     pub fn is_locked(&self) -> bool {
         self.sem.available_permits() == 0
     }
 
-    /// Waits for the lock.
+    /// Waits for the lock (Python's `async with lock`, `acquire()`).
     ///
     /// # Cancel safety
     ///
@@ -92,6 +94,7 @@ impl<T> Lock<T> {
     ///     v.lock().await.push(1);
     /// }
     /// ```
+    #[doc(alias = "acquire")]
     pub fn lock(&self) -> LockFuture<'_, T> {
         LockFuture {
             lock: self,
@@ -107,9 +110,7 @@ impl<T> Lock<T> {
     pub fn try_lock(&self) -> Result<LockGuard<'_, T>, TryLockError> {
         match self.sem.try_acquire_raw(1) {
             Ok(()) => Ok(LockGuard::new(self)),
-            Err(TryAcquireError::NoPermits | TryAcquireError::Closed) => {
-                Err(TryLockError { _priv: () })
-            }
+            Err(TryAcquireError::NoPermits | TryAcquireError::Closed) => Err(try_lock_error()),
         }
     }
 
@@ -117,8 +118,18 @@ impl<T> Lock<T> {
     ///
     /// Do not call it from a task: it blocks the worker thread, and
     /// deadlocks if that task holds the lock.
+    #[doc(alias = "acquire")]
     pub fn blocking_lock(&self) -> LockGuard<'_, T> {
         block_on(self.lock(), None).expect("no deadline")
+    }
+
+    /// [`blocking_lock`](Self::blocking_lock), giving up after `timeout`
+    /// (Python's `acquire(timeout=…)`); `None` if it timed out, and then
+    /// the place in line is given up. A timeout of
+    /// [`TIMEOUT_MAX`](crate::TIMEOUT_MAX) or more waits forever.
+    #[doc(alias = "acquire")]
+    pub fn blocking_lock_timeout(&self, timeout: Duration) -> Option<LockGuard<'_, T>> {
+        block_on(self.lock(), deadline_after(timeout))
     }
 
     /// [`lock`](Self::lock) for `Arc<Lock<T>>`: the guard owns a handle to
@@ -142,13 +153,27 @@ impl<T> Lock<T> {
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedLockGuard<T>, TryLockError> {
         match self.sem.try_acquire_raw(1) {
             Ok(()) => Ok(OwnedLockGuard::new(self)),
-            Err(_) => Err(TryLockError { _priv: () }),
+            Err(_) => Err(try_lock_error()),
         }
     }
 
     /// [`blocking_lock`](Self::blocking_lock) for `Arc<Lock<T>>`.
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedLockGuard<T> {
         block_on(self.lock_owned(), None).expect("no deadline")
+    }
+
+    /// [`blocking_lock_timeout`](Self::blocking_lock_timeout) for
+    /// `Arc<Lock<T>>`; gives the handle back on timeout.
+    ///
+    /// # Errors
+    ///
+    /// The `Arc` itself, if the lock was not taken within `timeout`.
+    pub fn blocking_lock_owned_timeout(
+        self: Arc<Self>,
+        timeout: Duration,
+    ) -> Result<OwnedLockGuard<T>, Arc<Self>> {
+        let back = self.clone();
+        block_on(self.lock_owned(), deadline_after(timeout)).ok_or(back)
     }
 
     pub(crate) fn poll_lock(&self, st: &mut AcquireState, cx: &mut Context<'_>) -> Poll<()> {
@@ -253,7 +278,7 @@ impl<T> fmt::Debug for OwnedLockFuture<T> {
 }
 
 /// Proof of holding a [`Lock`]; gives access to the value and releases the
-/// lock (to the next waiter in line) when dropped.
+/// lock (to the next waiter in line) when dropped (Python's `release()`).
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct LockGuard<'a, T> {
     pub(crate) lock: &'a Lock<T>,
@@ -383,3 +408,7 @@ impl fmt::Display for TryLockError {
 }
 
 impl std::error::Error for TryLockError {}
+
+pub(crate) fn try_lock_error() -> TryLockError {
+    TryLockError { _priv: () }
+}

@@ -29,8 +29,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use crate::blocking::block_on;
+use crate::blocking::{block_on, deadline_after};
 use crate::loom::{lock, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::wait_list::{Key, WaitList, Wakers};
 
@@ -247,6 +248,7 @@ impl Semaphore {
     /// assert!(sem.release(1).is_ok());
     /// ```
     #[track_caller]
+    #[doc(alias = "BoundedSemaphore")]
     pub fn bounded(permits: usize) -> Self {
         match Self::checked_bounded(permits) {
             Ok(s) => s,
@@ -466,6 +468,7 @@ impl Semaphore {
     /// # Errors
     ///
     /// As [`acquire`](Self::acquire).
+    #[doc(alias = "acquire")]
     pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         self.blocking_acquire_many(1)
     }
@@ -475,8 +478,44 @@ impl Semaphore {
     /// # Errors
     ///
     /// As [`acquire_many`](Self::acquire_many).
+    #[doc(alias = "acquire")]
     pub fn blocking_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, AcquireError> {
         block_on(self.acquire_many(n), None).expect("no deadline")
+    }
+
+    /// [`blocking_acquire`](Self::blocking_acquire), giving up after
+    /// `timeout` (Python's `acquire(timeout=…)`). A timeout of
+    /// [`TIMEOUT_MAX`](crate::TIMEOUT_MAX) or more waits forever.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Timeout`] if no permit came in time (the place in
+    /// line is given up, and a permit handed over meanwhile goes to the
+    /// next waiter); otherwise as [`acquire`](Self::acquire).
+    #[doc(alias = "acquire")]
+    pub fn blocking_acquire_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.blocking_acquire_many_timeout(1, timeout)
+    }
+
+    /// [`blocking_acquire_many`](Self::blocking_acquire_many), giving up
+    /// after `timeout`; permits partly assigned meanwhile go on to the next
+    /// waiter.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Timeout`] on timeout; otherwise as
+    /// [`acquire_many`](Self::acquire_many).
+    #[doc(alias = "acquire")]
+    pub fn blocking_acquire_many_timeout(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, AcquireError> {
+        block_on(self.acquire_many(n), deadline_after(timeout))
+            .unwrap_or(Err(AcquireError::Timeout))
     }
 
     pub(crate) fn try_acquire_raw(&self, n: usize) -> Result<(), TryAcquireError> {
@@ -754,12 +793,16 @@ pub enum AcquireError {
     Closed,
     /// More permits were asked of a bounded semaphore than its bound.
     ExceedsBound,
+    /// A bounded wait ran out (Python's `acquire(timeout=…)` returning
+    /// `False`).
+    Timeout,
 }
 
 impl fmt::Display for AcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AcquireError::Closed => f.write_str("semaphore closed"),
+            AcquireError::Timeout => f.write_str("timed out waiting for a permit"),
             AcquireError::ExceedsBound => {
                 f.write_str("asked a bounded semaphore for more permits than its bound")
             }

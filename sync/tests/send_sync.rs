@@ -21,6 +21,8 @@ fn primitives_are_send_and_sync() {
     send_sync::<Barrier>();
     send_sync::<Lock<Vec<u8>>>();
     send_sync::<Lock<Cell<u8>>>(); // Send is enough for a lock's contents
+    send_sync::<RLock>();
+    send_sync::<RLock<Vec<u8>>>();
     send_sync::<Queue<String>>();
     send_sync::<LifoQueue<String>>();
     send_sync::<PriorityQueue<String>>();
@@ -38,7 +40,14 @@ fn futures_and_guards_are_send() {
     send_sync::<LockGuard<'static, u8>>();
     send_sync::<OwnedLockGuard<u8>>();
     send_sync::<BarrierWait<'static>>();
-    send::<ConditionWait<'static, u8>>();
+    send::<ConditionWait<'static, LockGuard<'static, u8>>>();
+    send::<ConditionWait<'static, RLockGuard<'static, u8>>>();
+    send_sync::<RLockFuture<'static, u8>>();
+    send_sync::<OwnedRLockFuture<u8>>();
+    // RLock guards move with their task (the owner), so they are Send.
+    send_sync::<RLockGuard<'static, u8>>();
+    send_sync::<OwnedRLockGuard<u8>>();
+    unpin::<RLockFuture<'static, u8>>();
     // A guard over a !Sync value can move, but not be shared.
     send::<LockGuard<'static, Cell<u8>>>();
     send::<OwnedLockGuard<Cell<u8>>>();
@@ -52,6 +61,8 @@ fn futures_and_guards_are_send() {
     let lock = Lock::new(1u8);
     let cond = Condition::new();
     is_send(&cond.wait_for(lock.try_lock().unwrap(), |_| true));
+    let rlock = RLock::new(1u8);
+    is_send(&cond.wait_for(rlock.try_lock().unwrap(), |_| true));
 }
 
 #[test]
@@ -61,6 +72,7 @@ fn errors_are_errors() {
     err::<TryAcquireError>();
     err::<ReleaseError>();
     err::<TryLockError>();
+    err::<NotOwnerError>();
     err::<BrokenBarrierError>();
     err::<ZeroPartiesError>();
     err::<PutError<String>>();
@@ -91,4 +103,9 @@ fn guard_over_cell_is_not_sync() {
     assert!(!Probe::<LockGuard<'static, Cell<u8>>>(Default::default()).is_sync());
     assert!(!Probe::<OwnedLockGuard<Cell<u8>>>(Default::default()).is_sync());
     assert!(Probe::<LockGuard<'static, u8>>(Default::default()).is_sync());
+    // An RLock shares its value among an owner's guards, which may be on
+    // different threads: a !Sync value makes it !Sync.
+    assert!(!Probe::<RLock<Cell<u8>>>(Default::default()).is_sync());
+    assert!(!Probe::<RLockGuard<'static, Cell<u8>>>(Default::default()).is_sync());
+    assert!(Probe::<RLock<u8>>(Default::default()).is_sync());
 }

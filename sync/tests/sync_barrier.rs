@@ -143,3 +143,125 @@ fn threads_and_tasks_meet_at_the_barrier() {
     let leaders: usize = hs.into_iter().map(join).sum();
     assert_eq!(leaders, rounds, "exactly one leader per cycle");
 }
+
+#[test]
+fn action_runs_once_per_cycle_before_anyone_is_released() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r2 = runs.clone();
+    let b = Barrier::with_action(3, move || {
+        r2.fetch_add(1, Ordering::SeqCst);
+    });
+    for cycle in 1..=2 {
+        let mut a = Task::new(b.wait());
+        let mut c = Task::new(b.wait());
+        a.pending();
+        c.pending();
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            cycle - 1,
+            "not before the last arrival"
+        );
+        let leader = block_on(b.wait()).unwrap();
+        assert!(leader.is_leader());
+        assert_eq!(runs.load(Ordering::SeqCst), cycle);
+        assert!(a.woken() && c.woken());
+        let (ra, rc) = (a.ready().unwrap(), c.ready().unwrap());
+        let mut idx = [ra.index(), rc.index(), leader.index()];
+        idx.sort_unstable();
+        assert_eq!(idx, [0, 1, 2]);
+    }
+}
+
+#[test]
+fn arrivals_during_the_action_wait_for_the_next_cycle() {
+    use std::sync::mpsc;
+    // The action blocks until told to go on, so a newcomer arrives while
+    // it runs: it must not join (or break) the cycle being released.
+    let (entered_tx, entered_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = std::sync::Mutex::new(go_rx);
+    let entered_tx = std::sync::Mutex::new(entered_tx);
+    let b = Arc::new(Barrier::with_action(2, move || {
+        entered_tx.lock().unwrap().send(()).unwrap();
+        go_rx.lock().unwrap().recv().unwrap();
+    }));
+    let first = {
+        let b = b.clone();
+        std::thread::spawn(move || b.blocking_wait().unwrap())
+    };
+    let leader = {
+        let b = b.clone();
+        // Second arrival: the leader of cycle 1, runs the action.
+        std::thread::spawn(move || {
+            while b.n_waiting() < 1 {
+                std::thread::yield_now();
+            }
+            b.blocking_wait().unwrap()
+        })
+    };
+    entered_rx.recv().unwrap(); // the action runs now
+    let mut newcomer = Task::new(b.wait());
+    newcomer.pending();
+    go_tx.send(()).unwrap();
+    let (f, l) = (join(first), join(leader));
+    assert!(l.is_leader() && !f.is_leader());
+    // The newcomer is in cycle 2, alone: it is let in, not released.
+    assert!(newcomer.woken());
+    newcomer.pending();
+    assert_eq!(b.n_waiting(), 1);
+    let other = {
+        let b = b.clone();
+        std::thread::spawn(move || b.blocking_wait().unwrap())
+    };
+    entered_rx.recv().unwrap();
+    go_tx.send(()).unwrap();
+    let o = join(other);
+    assert!(o.is_leader());
+    assert!(newcomer.woken());
+    assert!(!newcomer.ready().unwrap().is_leader());
+}
+
+#[test]
+fn a_panicking_action_breaks_the_barrier_and_panics_in_the_leader() {
+    let b = Barrier::with_action(2, || panic!("action failed"));
+    let mut a = Task::new(b.wait());
+    a.pending();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| block_on(b.wait())));
+    assert!(r.is_err(), "the panic goes on in the leader");
+    assert!(a.woken());
+    assert!(a.ready().is_err());
+    assert!(b.is_broken());
+    b.reset();
+    assert!(!b.is_broken());
+}
+
+#[test]
+fn a_timed_out_thread_breaks_the_barrier_for_everyone() {
+    let b = Arc::new(Barrier::new(3));
+    let mut task = Task::new(b.wait());
+    task.pending();
+    let r = b.blocking_wait_timeout(std::time::Duration::from_millis(5));
+    assert!(r.is_err());
+    assert!(b.is_broken());
+    assert!(task.woken());
+    assert!(
+        task.ready().is_err(),
+        "the other waiter of the cycle is broken too"
+    );
+    assert!(b.blocking_wait_timeout(std::time::Duration::MAX).is_err());
+    b.reset();
+    // A timeout that is never reached passes normally (Duration::MAX: no overflow).
+    let others: Vec<_> = (0..2)
+        .map(|_| {
+            let b = b.clone();
+            std::thread::spawn(move || b.blocking_wait_timeout(std::time::Duration::MAX))
+        })
+        .collect();
+    let mine = b.blocking_wait_timeout(std::time::Duration::MAX).unwrap();
+    let mut leaders = usize::from(mine.is_leader());
+    for t in others {
+        leaders += usize::from(join(t).unwrap().is_leader());
+    }
+    assert_eq!(leaders, 1);
+}

@@ -154,3 +154,26 @@ fn get_mut_and_debug() {
     assert_eq!(format!("{lock:?}"), "Lock { data: <locked> }");
     drop(g);
 }
+
+#[test]
+fn blocking_lock_timeout_gives_up_and_leaves_the_queue() {
+    use std::time::Duration;
+    let lock = Arc::new(Lock::new(0));
+    let held = lock.try_lock().unwrap();
+    assert!(lock
+        .blocking_lock_timeout(Duration::from_millis(5))
+        .is_none());
+    let back = lock.clone().blocking_lock_owned_timeout(Duration::ZERO);
+    assert!(back.is_err(), "the Arc comes back on timeout");
+    drop(held);
+    // Nobody is left queued: the lock is free at once.
+    assert!(!lock.is_locked());
+    *lock.blocking_lock_timeout(Duration::MAX).unwrap() += 1;
+    assert_eq!(
+        *lock
+            .clone()
+            .blocking_lock_owned_timeout(Duration::MAX)
+            .unwrap(),
+        1
+    );
+}

@@ -198,3 +198,32 @@ fn tasks_and_threads_respect_the_limit() {
     assert!(max.load(Ordering::SeqCst) <= 2);
     assert_eq!(sem.available_permits(), 2);
 }
+
+#[test]
+fn blocking_acquire_timeout_gives_up_and_hands_partial_permits_on() {
+    use std::time::Duration;
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    assert_eq!(
+        sem.blocking_acquire_timeout(Duration::from_millis(5))
+            .unwrap_err(),
+        AcquireError::Timeout
+    );
+    drop(held);
+    // Two of three permits arrive, the third never: the two go back.
+    let sem = Arc::new(Semaphore::new(2));
+    let mut behind = Task::new(sem.acquire_many(2));
+    let r = sem.blocking_acquire_many_timeout(3, Duration::from_millis(5));
+    assert_eq!(r.unwrap_err(), AcquireError::Timeout);
+    let two = behind.ready().unwrap();
+    assert_eq!(two.num_permits(), 2);
+    assert_eq!(
+        sem.blocking_acquire_timeout(Duration::ZERO).unwrap_err(),
+        AcquireError::Timeout
+    );
+    drop(two);
+    // A timeout past TIMEOUT_MAX waits forever, never overflows.
+    let one = sem.blocking_acquire_timeout(Duration::MAX).unwrap();
+    assert_eq!(one.num_permits(), 1);
+    assert_eq!(sem.available_permits(), 1);
+}

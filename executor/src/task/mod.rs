@@ -144,6 +144,13 @@ pub fn current() -> Option<TaskInfo> {
     })
 }
 
+/// The id of the task being polled on this thread, or `None` outside a
+/// task: [`current`] without the name (no allocation), cheap enough for a
+/// lock's fast path.
+pub fn current_id() -> Option<Id> {
+    raw::with_current(|h| h.map(|h| h.id))
+}
+
 pub(crate) fn collect_infos(reg: &registry::Registry) -> Vec<TaskInfo> {
     let mut v = Vec::new();
     reg.for_each(|t| v.push(info(t)));

@@ -102,6 +102,9 @@ impl Builder {
     /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`;
     /// the OS error when the poller or a thread cannot be created.
     pub fn build(&self) -> io::Result<Runtime> {
+        // A task, not the worker thread it runs on, owns the `RLock`s it
+        // takes (it may hold one across an await and move threads).
+        myrt_sync::set_task_identity(current_task_identity);
         let driver = Driver::new()?;
         let dh = driver.handle();
         let mut config = self.config.clone();
@@ -126,4 +129,9 @@ impl fmt::Debug for Builder {
             .field("config", &self.config)
             .finish()
     }
+}
+
+/// The identity `myrt_sync` gives the owner of an `RLock` taken in a task.
+fn current_task_identity() -> Option<std::num::NonZeroU64> {
+    myrt_executor::task::current_id().and_then(|id| std::num::NonZeroU64::new(id.as_u64()))
 }
