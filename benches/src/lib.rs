@@ -1,7 +1,21 @@
 //! Benchmark support crate (the benches live in `benches/`).
 
+pub mod rlock_cases;
 pub mod rt_cases;
 pub mod sync_cases;
+
+/// With the `mimalloc` feature every bench binary allocates with mimalloc
+/// (each bench links this crate); without it, with the system's malloc.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The allocator this build uses, for the reports.
+pub const ALLOCATOR: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else {
+    "system malloc"
+};
 
 /// A tokio multi-thread runtime with `workers` workers and every driver on,
 /// as every bench builds it.

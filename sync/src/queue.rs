@@ -498,16 +498,19 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
     }
 
     /// Number of items in the queue.
+    #[doc(alias = "len")]
     pub fn qsize(&self) -> usize {
         self.lock().len()
     }
 
     /// Whether the queue holds no item.
+    #[doc(alias = "is_empty")]
     pub fn empty(&self) -> bool {
         self.qsize() == 0
     }
 
     /// Whether the queue holds `maxsize` items (never, if unbounded).
+    #[doc(alias = "is_full")]
     pub fn full(&self) -> bool {
         self.lock().full(self.maxsize)
     }
@@ -528,6 +531,7 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
     ///
     /// [`PutError::Full`] if the queue is full, [`PutError::ShutDown`] after
     /// [`shutdown`](Self::shutdown); both hand the item back.
+    #[doc(alias = "try_put")]
     pub fn put_nowait(&self, item: T) -> Result<(), PutError<T>> {
         let mut wakers = Wakers::new();
         {
@@ -552,6 +556,7 @@ impl<T, K: QueueKind<T>> GenericQueue<T, K> {
     ///
     /// [`GetError::Empty`] if there is none, [`GetError::ShutDown`] if there
     /// is none and the queue was shut down.
+    #[doc(alias = "try_get")]
     pub fn get_nowait(&self) -> Result<T, GetError> {
         let mut wakers = Wakers::new();
         let out = {
