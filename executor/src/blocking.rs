@@ -198,6 +198,7 @@ impl Inner {
     }
 
     fn run(self: Arc<Self>) {
+        let _registered = crate::threads::register(crate::threads::Role::Blocking, true);
         let mut exit = ThreadExit {
             inner: &self,
             counted_out: false,
