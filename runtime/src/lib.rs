@@ -26,6 +26,7 @@
 
 pub mod runtime;
 pub mod task;
+pub mod thread;
 
 pub use myrt_macros::{main, test};
 pub use task::spawn;
