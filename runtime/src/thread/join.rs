@@ -131,7 +131,7 @@ impl<T> JoinHandle<T> {
     /// t.join().unwrap();
     /// ```
     #[doc(alias = "join")]
-    pub fn join_timeout(self, timeout: Duration) -> Result<T, JoinTimeoutError<T>> {
+    pub fn join_timeout(self, timeout: Duration) -> Result<T, JoinTimeoutError<Self>> {
         if !self.packet.done.blocking_wait_timeout(timeout) {
             return Err(JoinTimeoutError::Timeout(self));
         }
@@ -186,6 +186,12 @@ impl<T> JoinHandle<T> {
     /// ```
     pub async fn finished(&self) {
         self.packet.done.wait().await;
+    }
+
+    /// Blocks until the thread has finished or `timeout` passed; returns
+    /// whether it finished.
+    pub(super) fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.packet.done.blocking_wait_timeout(timeout)
     }
 
     /// Whether the thread is still running its function (Python
@@ -321,7 +327,9 @@ impl fmt::Display for ThreadPanic {
 
 impl std::error::Error for ThreadPanic {}
 
-/// Why [`JoinHandle::join_timeout`] returned without a value.
+/// Why a bounded join ([`JoinHandle::join_timeout`],
+/// [`TimerHandle::join_timeout`](super::TimerHandle::join_timeout))
+/// returned without a value; `H` is the handle, given back on timeout.
 ///
 /// # Examples
 ///
@@ -336,21 +344,21 @@ impl std::error::Error for ThreadPanic {}
 /// }
 /// ```
 #[non_exhaustive]
-pub enum JoinTimeoutError<T> {
+pub enum JoinTimeoutError<H> {
     /// The thread is still running; here is its handle back.
-    Timeout(JoinHandle<T>),
+    Timeout(H),
     /// The thread panicked.
     Panicked(ThreadPanic),
 }
 
-impl<T> JoinTimeoutError<T> {
+impl<H> JoinTimeoutError<H> {
     /// Whether the wait timed out (the thread still runs).
     pub fn is_timeout(&self) -> bool {
         matches!(self, JoinTimeoutError::Timeout(_))
     }
 
     /// The handle back, after a timeout.
-    pub fn into_handle(self) -> Option<JoinHandle<T>> {
+    pub fn into_handle(self) -> Option<H> {
         match self {
             JoinTimeoutError::Timeout(h) => Some(h),
             JoinTimeoutError::Panicked(_) => None,
@@ -366,7 +374,7 @@ impl<T> JoinTimeoutError<T> {
     }
 }
 
-impl<T> fmt::Debug for JoinTimeoutError<T> {
+impl<H: fmt::Debug> fmt::Debug for JoinTimeoutError<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JoinTimeoutError::Timeout(h) => f.debug_tuple("Timeout").field(h).finish(),
@@ -375,15 +383,13 @@ impl<T> fmt::Debug for JoinTimeoutError<T> {
     }
 }
 
-impl<T> fmt::Display for JoinTimeoutError<T> {
+impl<H> fmt::Display for JoinTimeoutError<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JoinTimeoutError::Timeout(h) => {
-                write!(f, "thread '{}' still running after the timeout", h.name())
-            }
+            JoinTimeoutError::Timeout(_) => f.write_str("the thread is still running after the timeout"),
             JoinTimeoutError::Panicked(p) => fmt::Display::fmt(p, f),
         }
     }
 }
 
-impl<T> std::error::Error for JoinTimeoutError<T> {}
+impl<H: fmt::Debug> std::error::Error for JoinTimeoutError<H> {}

@@ -159,15 +159,20 @@ impl<T> TimerHandle<T> {
         self.handle.join()
     }
 
-    /// [`join`](Self::join) bounded by `timeout`; on timeout the handle
-    /// comes back inside the error. See [`JoinHandle::join_timeout`].
+    /// [`join`](Self::join) bounded by `timeout`; on timeout this handle
+    /// comes back inside the error (so the timer can still be cancelled).
+    /// A timeout of [`TIMEOUT_MAX`](super::TIMEOUT_MAX) or more waits
+    /// forever.
     ///
     /// # Errors
     ///
-    /// A timeout (with the [`JoinHandle`] back) or the function's panic.
+    /// A timeout (with the handle back) or the function's panic.
     #[doc(alias = "join")]
-    pub fn join_timeout(self, timeout: Duration) -> Result<Option<T>, JoinTimeoutError<Option<T>>> {
-        self.handle.join_timeout(timeout)
+    pub fn join_timeout(self, timeout: Duration) -> Result<Option<T>, JoinTimeoutError<Self>> {
+        if !self.handle.wait_timeout(timeout) {
+            return Err(JoinTimeoutError::Timeout(self));
+        }
+        self.handle.join().map_err(JoinTimeoutError::Panicked)
     }
 
     /// Waits for the timer's thread from a task; see [`JoinHandle::join_async`].
