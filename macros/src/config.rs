@@ -239,8 +239,16 @@ mod tests {
     fn wait_threads_is_a_main_only_bool() {
         assert!(parse("", Kind::Main).unwrap().wait_threads);
         assert!(!parse("", Kind::Test).unwrap().wait_threads);
-        assert!(!parse("wait_threads = false", Kind::Main).unwrap().wait_threads);
-        assert!(parse("wait_threads = true", Kind::Main).unwrap().wait_threads);
+        assert!(
+            !parse("wait_threads = false", Kind::Main)
+                .unwrap()
+                .wait_threads
+        );
+        assert!(
+            parse("wait_threads = true", Kind::Main)
+                .unwrap()
+                .wait_threads
+        );
         let bool_msg = "`wait_threads` takes a bool, such as `wait_threads = false`";
         assert_errors(r#"wait_threads = "no""#, Kind::Main, &[(bool_msg, "\"no")]);
         let test_msg =
@@ -321,7 +329,8 @@ mod tests {
 
     #[test]
     fn malformed_arguments_are_errors() {
-        let not_option = "expected an option, one of `flavor`, `worker_threads`, `wait_threads`, `crate`";
+        let not_option =
+            "expected an option, one of `flavor`, `worker_threads`, `wait_threads`, `crate`";
         assert_errors("4", Kind::Main, &[(not_option, "4")]);
         assert_eq!(parse_err("flavor", Kind::Main).to_string(), "expected `=`");
         let err = parse_err(r#"flavor = "multi_thread" crate = "x""#, Kind::Main);

@@ -186,7 +186,10 @@ mod tests {
         };
         assert_eq!(got, want.to_string());
         let got = expand_str(Kind::Main, r#"crate = "rt""#, "async fn main() {}");
-        assert!(got.contains("rt :: thread :: join_non_daemon () ;"), "{got}");
+        assert!(
+            got.contains("rt :: thread :: join_non_daemon () ;"),
+            "{got}"
+        );
         let got = expand_str(Kind::Test, "", "async fn t() {}");
         assert!(!got.contains("join_non_daemon"), "{got}");
     }

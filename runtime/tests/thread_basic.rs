@@ -39,7 +39,7 @@ fn builder_name_and_daemon_are_seen_inside() {
     assert_eq!(role, Role::User);
     assert_eq!(std_name.as_deref(), Some("named-one"));
 
-    let t = Thread::new(|| thread::current_thread()).start();
+    let t = Thread::new(thread::current_thread).start();
     let ident = t.ident();
     let info = t.join().unwrap();
     assert!(!info.is_daemon(), "non-daemon by default");
@@ -50,7 +50,11 @@ fn builder_name_and_daemon_are_seen_inside() {
 fn daemon_flag_is_inherited_from_a_daemon_thread() {
     let t = Thread::builder()
         .daemon(true)
-        .spawn(|| Thread::new(|| thread::current_thread().is_daemon()).start().join())
+        .spawn(|| {
+            Thread::new(|| thread::current_thread().is_daemon())
+                .start()
+                .join()
+        })
         .unwrap();
     assert!(t.join().unwrap().unwrap());
 }
@@ -131,7 +135,11 @@ fn join_timeout_times_out_on_a_blocked_thread_then_succeeds() {
 
 #[test]
 fn join_timeout_with_huge_timeouts_waits_forever_without_overflow() {
-    for timeout in [TIMEOUT_MAX, TIMEOUT_MAX + Duration::from_secs(1), Duration::MAX] {
+    for timeout in [
+        TIMEOUT_MAX,
+        TIMEOUT_MAX + Duration::from_secs(1),
+        Duration::MAX,
+    ] {
         let t = Thread::new(|| 3).start();
         assert_eq!(t.join_timeout(timeout).unwrap(), 3);
     }
@@ -224,7 +232,9 @@ fn a_foreign_thread_is_listed_while_it_runs() {
         .name("plain".into())
         .spawn(move || {
             // Entering a runtime registers a plain thread.
-            let rt = myrt::runtime::Builder::new_current_thread().build().unwrap();
+            let rt = myrt::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
             rt.block_on(async {});
             let ident = thread::enumerate()
                 .into_iter()
@@ -240,8 +250,17 @@ fn a_foreign_thread_is_listed_while_it_runs() {
     assert_eq!(info.role(), Role::Foreign);
     assert_eq!(info.name(), "plain");
     assert!(info.is_daemon());
-    assert_eq!(thread::enumerate().into_iter().find(|i| i.ident() == info.ident()).as_ref(), Some(&info));
+    assert_eq!(
+        thread::enumerate()
+            .into_iter()
+            .find(|i| i.ident() == info.ident())
+            .as_ref(),
+        Some(&info)
+    );
     go.set();
     t.join().unwrap();
-    assert!(thread::enumerate().into_iter().find(|i| i.ident() == info.ident()).is_none());
+    assert!(thread::enumerate()
+        .into_iter()
+        .find(|i| i.ident() == info.ident())
+        .is_none());
 }

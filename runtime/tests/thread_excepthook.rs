@@ -34,7 +34,11 @@ fn a_panicking_thread_is_reported_once() {
         .spawn(|| -> () { panic!("custom report") })
         .unwrap();
     let p = t.join().unwrap_err();
-    assert_eq!(p.message(), Some("custom report"), "join still returns the panic");
+    assert_eq!(
+        p.message(),
+        Some("custom report"),
+        "join still returns the panic"
+    );
     assert_eq!(
         *reports.lock().unwrap(),
         [("hooked".to_owned(), Some("custom report".to_owned()))]
@@ -42,7 +46,9 @@ fn a_panicking_thread_is_reported_once() {
     assert_eq!(PANIC_HOOK_CALLS.load(SeqCst), 0);
 
     // Panics elsewhere still reach the panic hook.
-    assert!(std::thread::spawn(|| panic!("plain thread")).join().is_err());
+    assert!(std::thread::spawn(|| panic!("plain thread"))
+        .join()
+        .is_err());
     assert_eq!(PANIC_HOOK_CALLS.swap(0, SeqCst), 1);
     assert_eq!(reports.lock().unwrap().len(), 1);
 

@@ -99,7 +99,10 @@ async fn program() -> u32 {
 
 fn main_waits_for_its_threads() {
     assert_eq!(program(), 7);
-    assert!(THREAD_DONE.load(SeqCst), "`#[myrt::main]` returned before its thread ended");
+    assert!(
+        THREAD_DONE.load(SeqCst),
+        "`#[myrt::main]` returned before its thread ended"
+    );
 }
 
 static RELEASE: LazyLock<Event> = LazyLock::new(Event::new);

@@ -386,7 +386,9 @@ impl<H: fmt::Debug> fmt::Debug for JoinTimeoutError<H> {
 impl<H> fmt::Display for JoinTimeoutError<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JoinTimeoutError::Timeout(_) => f.write_str("the thread is still running after the timeout"),
+            JoinTimeoutError::Timeout(_) => {
+                f.write_str("the thread is still running after the timeout")
+            }
             JoinTimeoutError::Panicked(p) => fmt::Display::fmt(p, f),
         }
     }

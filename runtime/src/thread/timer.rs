@@ -137,10 +137,12 @@ impl<T> TimerHandle<T> {
     /// without waiting out the interval.
     #[doc(alias = "Timer.cancel")]
     pub fn cancel(&self) -> bool {
-        let first = self
-            .state
-            .state
-            .compare_exchange(WAITING, CANCELLED, Ordering::AcqRel, Ordering::Acquire);
+        let first = self.state.state.compare_exchange(
+            WAITING,
+            CANCELLED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
         self.state.wake.set();
         match first {
             Ok(_) => true,
