@@ -467,6 +467,11 @@ pub fn active_count() -> usize {
     reg.live.len()
 }
 
+/// The live entry with this ident, if any.
+pub fn get(ident: u64) -> Option<ThreadInfo> {
+    registry().live.get(&ident).cloned()
+}
+
 /// Whether the thread with this ident is still registered.
 pub fn is_alive(ident: u64) -> bool {
     registry().live.contains_key(&ident)

@@ -232,10 +232,7 @@ impl<T> JoinHandle<T> {
     /// The thread's registry entry as of now (its native id filled in
     /// once it has started).
     pub fn info(&self) -> ThreadInfo {
-        threads::enumerate()
-            .into_iter()
-            .find(|i| i.ident() == self.info.ident())
-            .unwrap_or_else(|| self.info.clone())
+        threads::get(self.info.ident()).unwrap_or_else(|| self.info.clone())
     }
 
     /// The outcome of a finished thread; the OS thread is reaped too (it
