@@ -202,6 +202,8 @@ impl Inner {
             inner: &self,
             counted_out: false,
         };
+        // Listed until the thread body ends (after `on_thread_stop`).
+        let _registered = crate::threads::register(crate::threads::Role::Blocking, true);
         // The hooks are the embedder's code: if one panics, give the place
         // back (and hand on or cancel the queued jobs) outside the unwind,
         // then let the thread die of the panic.

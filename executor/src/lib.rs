@@ -15,6 +15,7 @@ mod hooks;
 pub mod scheduler;
 mod spawn;
 pub mod task;
+pub mod threads;
 
 pub use scheduler::{Handle, Scheduler};
 pub use spawn::{spawn, spawn_blocking};

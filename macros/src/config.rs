@@ -1,4 +1,4 @@
-//! The macro arguments: `flavor`, `worker_threads` and `crate`.
+//! The macro arguments: `flavor`, `worker_threads`, `wait_threads` and `crate`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
@@ -28,9 +28,12 @@ pub(crate) struct Config {
     pub(crate) worker_threads: Option<(usize, Span)>,
     /// Path of the runtime crate (`::myrt` unless `crate = "..."`).
     pub(crate) krate: Path,
+    /// `#[myrt::main]` waits for the non-daemon `myrt::thread`s after the
+    /// body (`wait_threads = false` opts out; always false for tests).
+    pub(crate) wait_threads: bool,
 }
 
-const OPTIONS: &str = "`flavor`, `worker_threads`, `crate`";
+const OPTIONS: &str = "`flavor`, `worker_threads`, `wait_threads`, `crate`";
 
 impl Config {
     /// The configuration of a bare `#[myrt::main]` / `#[myrt::test]`.
@@ -42,6 +45,7 @@ impl Config {
             },
             worker_threads: None,
             krate: syn::parse_quote!(::myrt),
+            wait_threads: kind == Kind::Main,
         }
     }
 }
@@ -83,6 +87,7 @@ fn parse_options(input: ParseStream<'_>, kind: Kind) -> syn::Result<Config> {
                     workers = Some((name.clone(), n, value.span()));
                 }),
                 "crate" => parse_crate(&value).map(|path| config.krate = path),
+                "wait_threads" => parse_wait_threads(&value, kind).map(|w| config.wait_threads = w),
                 _ => Err(Error::new(
                     name.span(),
                     format!("unknown option `{key}`; expected one of {OPTIONS}"),
@@ -151,6 +156,22 @@ fn parse_workers(value: &Lit) -> syn::Result<usize> {
     }
 }
 
+fn parse_wait_threads(value: &Lit, kind: Kind) -> syn::Result<bool> {
+    let Lit::Bool(b) = value else {
+        return Err(Error::new(
+            value.span(),
+            "`wait_threads` takes a bool, such as `wait_threads = false`",
+        ));
+    };
+    if kind == Kind::Test {
+        return Err(Error::new(
+            b.span(),
+            "`wait_threads` applies to `#[myrt::main]` only; a test does not wait for its threads",
+        ));
+    }
+    Ok(b.value)
+}
+
 fn parse_crate(value: &Lit) -> syn::Result<Path> {
     let s = expect_str(value, "crate", "myrt")?;
     s.parse::<Path>().map_err(|_| {
@@ -215,8 +236,29 @@ mod tests {
     }
 
     #[test]
+    fn wait_threads_is_a_main_only_bool() {
+        assert!(parse("", Kind::Main).unwrap().wait_threads);
+        assert!(!parse("", Kind::Test).unwrap().wait_threads);
+        assert!(
+            !parse("wait_threads = false", Kind::Main)
+                .unwrap()
+                .wait_threads
+        );
+        assert!(
+            parse("wait_threads = true", Kind::Main)
+                .unwrap()
+                .wait_threads
+        );
+        let bool_msg = "`wait_threads` takes a bool, such as `wait_threads = false`";
+        assert_errors(r#"wait_threads = "no""#, Kind::Main, &[(bool_msg, "\"no")]);
+        let test_msg =
+            "`wait_threads` applies to `#[myrt::main]` only; a test does not wait for its threads";
+        assert_errors("wait_threads = false", Kind::Test, &[(test_msg, "false")]);
+    }
+
+    #[test]
     fn unknown_option_points_at_its_name() {
-        let msg = "unknown option `flavour`; expected one of `flavor`, `worker_threads`, `crate`";
+        let msg = "unknown option `flavour`; expected one of `flavor`, `worker_threads`, `wait_threads`, `crate`";
         assert_errors(
             r#"flavour = "current_thread""#,
             Kind::Main,
@@ -277,7 +319,7 @@ mod tests {
                     "\"x",
                 ),
                 (
-                    "unknown option `threads`; expected one of `flavor`, `worker_threads`, `crate`",
+                    "unknown option `threads`; expected one of `flavor`, `worker_threads`, `wait_threads`, `crate`",
                     "threads",
                 ),
                 ("`worker_threads` must be at least 1", "0"),
@@ -287,7 +329,8 @@ mod tests {
 
     #[test]
     fn malformed_arguments_are_errors() {
-        let not_option = "expected an option, one of `flavor`, `worker_threads`, `crate`";
+        let not_option =
+            "expected an option, one of `flavor`, `worker_threads`, `wait_threads`, `crate`";
         assert_errors("4", Kind::Main, &[(not_option, "4")]);
         assert_eq!(parse_err("flavor", Kind::Main).to_string(), "expected `=`");
         let err = parse_err(r#"flavor = "multi_thread" crate = "x""#, Kind::Main);

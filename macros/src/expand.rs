@@ -100,16 +100,34 @@ pub(crate) fn expand(func: ItemFn, config: &Config, kind: Kind) -> TokenStream {
         attrs.retain(|a| !a.path().is_ident("test"));
         quote! { #[::core::prelude::v1::test] }
     });
+    if !config.wait_threads {
+        return quote! {
+            #test_attr
+            #(#attrs)*
+            #vis #sig {
+                let body = async move #block;
+                #builder
+                    #workers
+                    .build()
+                    .expect("failed to build the myrt runtime")
+                    .block_on(body)
+            }
+        };
+    }
+    // Python's interpreter exit: wait for the non-daemon threads, with the
+    // runtime still up for them, then drop it.
     quote! {
         #test_attr
         #(#attrs)*
         #vis #sig {
             let body = async move #block;
-            #builder
+            let runtime = #builder
                 #workers
                 .build()
-                .expect("failed to build the myrt runtime")
-                .block_on(body)
+                .expect("failed to build the myrt runtime");
+            let output = runtime.block_on(body);
+            #krate::thread::join_non_daemon();
+            output
         }
     }
 }
@@ -143,6 +161,23 @@ mod tests {
             #[inline]
             pub fn main() -> u8 {
                 let body = async move { 7 };
+                let runtime = ::myrt::runtime::Builder::new_multi_thread()
+                    .build()
+                    .expect("failed to build the myrt runtime");
+                let output = runtime.block_on(body);
+                ::myrt::thread::join_non_daemon();
+                output
+            }
+        };
+        assert_eq!(got, want.to_string());
+    }
+
+    #[test]
+    fn main_without_waiting_for_threads_is_exact() {
+        let got = expand_str(Kind::Main, "wait_threads = false", "async fn main() {}");
+        let want = quote! {
+            fn main() {
+                let body = async move {};
                 ::myrt::runtime::Builder::new_multi_thread()
                     .build()
                     .expect("failed to build the myrt runtime")
@@ -150,6 +185,13 @@ mod tests {
             }
         };
         assert_eq!(got, want.to_string());
+        let got = expand_str(Kind::Main, r#"crate = "rt""#, "async fn main() {}");
+        assert!(
+            got.contains("rt :: thread :: join_non_daemon () ;"),
+            "{got}"
+        );
+        let got = expand_str(Kind::Test, "", "async fn t() {}");
+        assert!(!got.contains("join_non_daemon"), "{got}");
     }
 
     #[test]
@@ -190,7 +232,7 @@ mod tests {
         assert!(!got.contains("worker_threads"), "{got}");
         let got = expand_str(Kind::Main, r#"crate = "rt""#, "async fn main() {}");
         assert!(
-            got.contains("{ } ; rt :: runtime :: Builder :: new_multi_thread ()"),
+            got.contains("{ } ; let runtime = rt :: runtime :: Builder :: new_multi_thread ()"),
             "{got}"
         );
     }
@@ -203,7 +245,7 @@ mod tests {
             got.starts_with(":: core :: compile_error ! { \"unknown option `flavour`"),
             "{got}"
         );
-        assert!(got.ends_with("fn main () { let body = async move { run () } ; :: myrt :: runtime :: Builder :: new_multi_thread () . build () . expect (\"failed to build the myrt runtime\") . block_on (body) }"), "{got}");
+        assert!(got.ends_with("fn main () { let body = async move { run () } ; let runtime = :: myrt :: runtime :: Builder :: new_multi_thread () . build () . expect (\"failed to build the myrt runtime\") ; let output = runtime . block_on (body) ; :: myrt :: thread :: join_non_daemon () ; output }"), "{got}");
         // A sync fn: the error, and the function wrapped all the same.
         let got = expand_str(Kind::Test, "", "fn t() {}");
         assert!(

@@ -19,6 +19,7 @@
 //! | `flavor` | `"multi_thread"` (work-stealing pool) or `"current_thread"` (everything on the calling thread) | `"multi_thread"` for `main`, `"current_thread"` for `test` |
 //! | `worker_threads` | a positive integer literal; `multi_thread` only | the runtime builder's default (one per CPU) |
 //! | `crate` | a path to the runtime crate, as a string, for when `myrt` is renamed or re-exported | `"::myrt"` |
+//! | `wait_threads` | `main` only: `true` waits, after the body returns, for every live non-daemon `myrt::thread::Thread` (`myrt::thread::join_non_daemon`, as Python waits for them at interpreter exit); `false` returns at once | `true` |
 //!
 //! Mistakes are compile errors pointing at the offending token; the function
 //! is still expanded next to the error, so the rest of the code keeps
@@ -46,15 +47,24 @@ use proc_macro::TokenStream;
 ///     let body = async move {
 ///         println!("hello from myrt");
 ///     };
-///     ::myrt::runtime::Builder::new_current_thread()
+///     let runtime = ::myrt::runtime::Builder::new_current_thread()
 ///         .build()
-///         .expect("failed to build the myrt runtime")
-///         .block_on(body)
+///         .expect("failed to build the myrt runtime");
+///     let output = runtime.block_on(body);
+///     ::myrt::thread::join_non_daemon();
+///     output
 /// }
 /// ```
 ///
+/// After the body returns, `main` waits for every non-daemon
+/// [`myrt::thread::Thread`](https://docs.rs/myrt/latest/myrt/thread/) still
+/// running (the runtime stays up meanwhile), as Python waits for its
+/// non-daemon threads at exit. Opt out per thread with `daemon(true)`, or
+/// for the whole program with `wait_threads = false`, which expands to a
+/// plain `block_on` (`::myrt::runtime::Builder::...build().expect(..).block_on(body)`).
+///
 /// See the [crate docs](crate) for the options: `flavor` (default
-/// `"multi_thread"`), `worker_threads` and `crate`.
+/// `"multi_thread"`), `worker_threads`, `wait_threads` and `crate`.
 ///
 /// # Examples
 ///
@@ -67,6 +77,22 @@ use proc_macro::TokenStream;
 ///     assert_eq!(n, 42);
 ///     Ok(())
 /// }
+/// ```
+///
+/// A non-daemon thread outlives the body; `main` waits for it:
+///
+/// ```
+/// #[myrt::main]
+/// async fn main() {
+///     myrt::thread::Thread::new(|| println!("printed before the process exits")).start();
+/// }
+/// ```
+///
+/// Not waiting (daemon-like program exit):
+///
+/// ```
+/// #[myrt::main(wait_threads = false)]
+/// async fn main() {}
 /// ```
 ///
 /// With the runtime crate under another name:
@@ -260,6 +286,19 @@ pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 /// #[myrt::test(flavor = "multi_thread", worker_threads = 2)]
 /// async fn two_workers() {}
+/// # fn main() {}
+/// ```
+///
+/// `wait_threads` is for `main` only (a test never waits for its threads):
+///
+/// ```compile_fail
+/// #[myrt::test(wait_threads = false)]
+/// async fn waits() {}
+/// # fn main() {}
+/// ```
+/// ```
+/// #[myrt::test]
+/// async fn waits() {}
 /// # fn main() {}
 /// ```
 ///

@@ -5,6 +5,8 @@
 //!   TCP/UDP/Unix sockets;
 //! - asyncio-style sync primitives usable from tasks and threads
 //!   ([`sync`]);
+//! - Python's `threading`: named threads with timed joins, `Timer`, and
+//!   a registry of every live thread ([`thread`]);
 //! - a concurrent.futures-style thread pool whose futures tasks can await
 //!   and threads can block on ([`executor`]);
 //! - `#[myrt::main]` and `#[myrt::test]`.
@@ -26,6 +28,7 @@
 
 pub mod runtime;
 pub mod task;
+pub mod thread;
 
 pub use myrt_macros::{main, test};
 pub use task::spawn;

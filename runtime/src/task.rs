@@ -6,7 +6,7 @@
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking`] |
 //! | `await asyncio.sleep(0)` | [`yield_now`] |
 //! | `asyncio.current_task()` | [`current`] |
-//! | `asyncio.all_tasks()`, `threading.enumerate()` | [`all`] |
+//! | `asyncio.all_tasks()` | [`all`] (threads: [`crate::thread::enumerate`]) |
 //! | `task.cancel()` | [`JoinHandle::abort`], [`AbortHandle::abort`] |
 //! | `asyncio.TaskGroup` | [`TaskGroup`] |
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |

@@ -277,6 +277,7 @@ fn spin_for_work(shared: &PoolShared) {
 }
 
 fn worker(shared: &PoolShared) {
+    let _registered = crate::threads::register(crate::threads::Role::Pool, true);
     if let Some(init) = &shared.initializer {
         let why = match catch_unwind(AssertUnwindSafe(|| init())) {
             Ok(Ok(())) => None,

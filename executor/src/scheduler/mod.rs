@@ -255,6 +255,9 @@ impl Handle {
         if CONTEXT.with(|c| c.in_runtime.get()) {
             return Err(NestedBlockOn(()));
         }
+        // A thread that drives a runtime is listed (as the main thread or
+        // a foreign one) from here on.
+        crate::threads::touch();
         let strong = &self.kind;
         let _g = self.enter_inner(true);
         let _embed = strong.common().hooks.on_enter.as_ref().map(|f| f());
@@ -618,6 +621,7 @@ impl Scheduler {
         let spawned = std::thread::Builder::new()
             .name("myrt-shutdown".into())
             .spawn(move || {
+                let _registered = crate::threads::register(crate::threads::Role::Shutdown, true);
                 parts.shutdown(blocking_wait);
                 if let Some(f) = then2.lock().unwrap_or_else(|p| p.into_inner()).take() {
                     f();

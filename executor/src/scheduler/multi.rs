@@ -203,6 +203,7 @@ pub(crate) fn start(
 }
 
 fn run(shared: Arc<Shared>, handle: Handle, index: usize) {
+    let _registered = crate::threads::register(crate::threads::Role::Worker, true);
     let core = lock(&shared.cores)[index]
         .take()
         .expect("each core is taken once");
