@@ -577,7 +577,7 @@ mod tests {
         assert!(!wait_non_daemon(Some(Duration::ZERO)));
         let t = std::thread::spawn(move || {
             let reg = res.bind();
-            current().native_id().is_some() && reg.ident() == ident
+            current().native_id() == native_id() && reg.ident() == ident
         });
         assert!(t.join().unwrap());
         assert!(!is_alive(ident));
