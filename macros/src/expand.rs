@@ -100,11 +100,22 @@ pub(crate) fn expand(func: ItemFn, config: &Config, kind: Kind) -> TokenStream {
         attrs.retain(|a| !a.path().is_ident("test"));
         quote! { #[::core::prelude::v1::test] }
     });
+    // A worker process re-executing this binary serves there and exits.
+    let bootstrap = match kind {
+        Kind::Main => quote! { #krate::process::bootstrap(); },
+        Kind::Test => {
+            let name = &sig.ident;
+            quote! {
+                #krate::process::__bootstrap_test(::core::module_path!(), ::core::stringify!(#name));
+            }
+        }
+    };
     if !config.wait_threads {
         return quote! {
             #test_attr
             #(#attrs)*
             #vis #sig {
+                #bootstrap
                 let body = async move #block;
                 #builder
                     #workers
@@ -120,6 +131,7 @@ pub(crate) fn expand(func: ItemFn, config: &Config, kind: Kind) -> TokenStream {
         #test_attr
         #(#attrs)*
         #vis #sig {
+            #bootstrap
             let body = async move #block;
             let runtime = #builder
                 #workers
@@ -160,6 +172,7 @@ mod tests {
         let want = quote! {
             #[inline]
             pub fn main() -> u8 {
+                ::myrt::process::bootstrap();
                 let body = async move { 7 };
                 let runtime = ::myrt::runtime::Builder::new_multi_thread()
                     .build()
@@ -177,6 +190,7 @@ mod tests {
         let got = expand_str(Kind::Main, "wait_threads = false", "async fn main() {}");
         let want = quote! {
             fn main() {
+                ::myrt::process::bootstrap();
                 let body = async move {};
                 ::myrt::runtime::Builder::new_multi_thread()
                     .build()
@@ -202,6 +216,7 @@ mod tests {
             #[::core::prelude::v1::test]
             #[should_panic]
             fn it_works() {
+                ::myrt::process::__bootstrap_test(::core::module_path!(), ::core::stringify!(it_works));
                 let body = async move { assert!(false) };
                 ::myrt::runtime::Builder::new_current_thread()
                     .build()
@@ -245,7 +260,7 @@ mod tests {
             got.starts_with(":: core :: compile_error ! { \"unknown option `flavour`"),
             "{got}"
         );
-        assert!(got.ends_with("fn main () { let body = async move { run () } ; let runtime = :: myrt :: runtime :: Builder :: new_multi_thread () . build () . expect (\"failed to build the myrt runtime\") ; let output = runtime . block_on (body) ; :: myrt :: thread :: join_non_daemon () ; output }"), "{got}");
+        assert!(got.ends_with("fn main () { :: myrt :: process :: bootstrap () ; let body = async move { run () } ; let runtime = :: myrt :: runtime :: Builder :: new_multi_thread () . build () . expect (\"failed to build the myrt runtime\") ; let output = runtime . block_on (body) ; :: myrt :: thread :: join_non_daemon () ; output }"), "{got}");
         // A sync fn: the error, and the function wrapped all the same.
         let got = expand_str(Kind::Test, "", "fn t() {}");
         assert!(
@@ -254,7 +269,7 @@ mod tests {
         );
         assert!(
             got.contains(
-                "# [:: core :: prelude :: v1 :: test] fn t () { let body = async move { }"
+                "# [:: core :: prelude :: v1 :: test] fn t () { :: myrt :: process :: __bootstrap_test (:: core :: module_path ! () , :: core :: stringify ! (t)) ; let body = async move { }"
             ),
             "{got}"
         );

@@ -28,6 +28,7 @@
 
 mod config;
 mod expand;
+mod process_fn;
 
 use proc_macro::TokenStream;
 
@@ -44,6 +45,7 @@ use proc_macro::TokenStream;
 ///
 /// ```
 /// fn main() {
+///     ::myrt::process::bootstrap();
 ///     let body = async move {
 ///         println!("hello from myrt");
 ///     };
@@ -318,4 +320,51 @@ pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::test_impl(attr.into(), item.into()).into()
+}
+
+/// Registers a function so worker processes can run it (what makes a
+/// Python function usable as `Process(target=…)` or `pool.map(f, …)`: it
+/// is found by name in the child).
+///
+/// The function stays an ordinary function. Next to it the attribute
+/// records its path, a hash of its argument and return types and a shim
+/// that decodes the arguments, calls it and encodes the result, in a
+/// registry filled before `main` in every copy of the binary. Arguments
+/// and the result must implement serde's `Serialize` and `Deserialize`.
+///
+/// ```no_run
+/// #[myrt::process_fn]
+/// fn count_primes(lo: u64, hi: u64) -> usize {
+///     (lo..hi).filter(|&n| n > 1 && (2..n).take_while(|d| d * d <= n).all(|d| n % d != 0)).count()
+/// }
+///
+/// #[myrt::main]
+/// async fn main() {
+///     let pool = myrt::multiprocessing::Pool::new(2).unwrap();
+///     let n = pool.apply_async(count_primes, (0, 1000)).unwrap().await.unwrap();
+///     assert_eq!(n, 168);
+/// }
+/// ```
+///
+/// Option: `crate = "path"` when the runtime crate is renamed.
+///
+/// # Errors
+///
+/// Only functions that can be called by name in another process are
+/// accepted: not `async`, not generic, no `self`, no `impl Trait`
+/// argument, at most six arguments.
+///
+/// ```compile_fail
+/// #[myrt::process_fn]
+/// fn generic<T>(t: T) -> T { t }
+/// # fn main() {}
+/// ```
+/// ```
+/// #[myrt::process_fn]
+/// fn concrete(t: u32) -> u32 { t }
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn process_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
+    process_fn::process_fn_impl(attr.into(), item.into()).into()
 }

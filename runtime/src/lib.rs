@@ -9,6 +9,8 @@
 //!   a registry of every live thread ([`thread`]);
 //! - a concurrent.futures-style thread pool whose futures tasks can await
 //!   and threads can block on ([`executor`]);
+//! - Python's `multiprocessing`: registered Rust functions run in worker
+//!   processes, alone or in pools ([`multiprocessing`]);
 //! - `#[myrt::main]` and `#[myrt::test]`.
 //!
 //! # Examples
@@ -30,7 +32,7 @@ pub mod runtime;
 pub mod task;
 pub mod thread;
 
-pub use myrt_macros::{main, test};
+pub use myrt_macros::{main, process_fn, test};
 pub use task::spawn;
 
 /// asyncio-style synchronization primitives, usable from tasks and threads.
@@ -87,5 +89,6 @@ pub(crate) mod loom;
 pub mod net;
 pub mod time;
 // ---- end of reactor side ----
+pub mod multiprocessing;
 pub mod process;
 pub mod signal;

@@ -30,6 +30,11 @@ pub enum FutureError {
     /// instance because a worker's initializer failed (Python
     /// `BrokenThreadPool`). The text says why.
     BrokenPool(String),
+    /// The worker process running the job died before it answered (killed
+    /// by a signal, aborted, exited): the text names the worker and how it
+    /// ended. Only that job fails; a process pool that respawns its workers
+    /// goes on (Python's `multiprocessing.Pool` would hang instead).
+    WorkerDied(String),
     /// The producer side (a [`Promise`](super::Promise)) was dropped
     /// without setting a result, for instance because the runtime running
     /// the job shut down.
@@ -47,6 +52,7 @@ pub enum FutureError {
 pub struct PanicPayload {
     payload: Mutex<Box<dyn Any + Send + 'static>>,
     message: Option<String>,
+    location: Option<String>,
 }
 
 impl PanicPayload {
@@ -56,7 +62,23 @@ impl PanicPayload {
         PanicPayload {
             payload: Mutex::new(payload),
             message,
+            location: None,
         }
+    }
+
+    /// The same payload, recording where the panic was raised
+    /// (`file:line:column`).
+    #[must_use]
+    pub fn with_location(mut self, location: String) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// Where the panic was raised (`file:line:column`), when known: set for
+    /// panics that crossed from a worker process, whose message travels
+    /// as a `String` and whose location would otherwise be lost.
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
     }
 
     /// The panic message, if the payload is a `&str` or a `String`.
@@ -79,9 +101,10 @@ impl PanicPayload {
 
 impl fmt::Debug for PanicPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.message {
-            Some(msg) => f.debug_tuple("PanicPayload").field(msg).finish(),
-            None => f.write_str("PanicPayload(..)"),
+        match (&self.message, &self.location) {
+            (Some(msg), Some(at)) => f.debug_tuple("PanicPayload").field(msg).field(at).finish(),
+            (Some(msg), None) => f.debug_tuple("PanicPayload").field(msg).finish(),
+            (None, _) => f.write_str("PanicPayload(..)"),
         }
     }
 }
@@ -142,6 +165,7 @@ impl fmt::Debug for FutureError {
             },
             FutureError::Timeout => f.write_str("Timeout"),
             FutureError::BrokenPool(msg) => f.debug_tuple("BrokenPool").field(msg).finish(),
+            FutureError::WorkerDied(msg) => f.debug_tuple("WorkerDied").field(msg).finish(),
             FutureError::Abandoned => f.write_str("Abandoned"),
             FutureError::AlreadyTaken => f.write_str("AlreadyTaken"),
         }
@@ -152,12 +176,14 @@ impl fmt::Display for FutureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FutureError::Cancelled => f.write_str("future was cancelled"),
-            FutureError::Panicked(p) => match p.message() {
-                Some(msg) => write!(f, "future's job panicked: {msg}"),
-                None => f.write_str("future's job panicked"),
+            FutureError::Panicked(p) => match (p.message(), p.location()) {
+                (Some(msg), Some(at)) => write!(f, "future's job panicked at {at}: {msg}"),
+                (Some(msg), None) => write!(f, "future's job panicked: {msg}"),
+                (None, _) => f.write_str("future's job panicked"),
             },
             FutureError::Timeout => f.write_str("timed out waiting for a future"),
-            FutureError::BrokenPool(msg) => write!(f, "thread pool is broken: {msg}"),
+            FutureError::BrokenPool(msg) => write!(f, "pool is broken: {msg}"),
+            FutureError::WorkerDied(msg) => write!(f, "worker process died: {msg}"),
             FutureError::Abandoned => {
                 f.write_str("future was abandoned: its producer went away without a result")
             }

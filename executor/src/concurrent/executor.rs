@@ -16,13 +16,17 @@ pub enum SubmitError<F> {
     /// The pool is broken, for instance because a worker's initializer
     /// failed (Python `BrokenThreadPool`); the text says why.
     Broken(F, Arc<str>),
+    /// The job itself cannot run here, for instance a function not
+    /// registered for another process or arguments that cannot be
+    /// encoded; the text says why.
+    Invalid(F, Arc<str>),
 }
 
 impl<F> SubmitError<F> {
     /// The job that was refused.
     pub fn into_inner(self) -> F {
         match self {
-            SubmitError::ShutDown(f) | SubmitError::Broken(f, _) => f,
+            SubmitError::ShutDown(f) | SubmitError::Broken(f, _) | SubmitError::Invalid(f, _) => f,
         }
     }
 
@@ -41,6 +45,7 @@ impl<F> SubmitError<F> {
         match self {
             SubmitError::ShutDown(f) => SubmitError::ShutDown(g(f)),
             SubmitError::Broken(f, why) => SubmitError::Broken(g(f), why),
+            SubmitError::Invalid(f, why) => SubmitError::Invalid(g(f), why),
         }
     }
 }
@@ -50,6 +55,9 @@ impl<F> fmt::Debug for SubmitError<F> {
         match self {
             SubmitError::ShutDown(_) => f.write_str("ShutDown(..)"),
             SubmitError::Broken(_, why) => f.debug_tuple("Broken").field(&"..").field(why).finish(),
+            SubmitError::Invalid(_, why) => {
+                f.debug_tuple("Invalid").field(&"..").field(why).finish()
+            }
         }
     }
 }
@@ -61,6 +69,7 @@ impl<F> fmt::Display for SubmitError<F> {
             SubmitError::Broken(_, why) => {
                 write!(f, "cannot submit a job: the pool is broken ({why})")
             }
+            SubmitError::Invalid(_, why) => write!(f, "cannot submit this job: {why}"),
         }
     }
 }
@@ -225,6 +234,20 @@ pub struct Map<T> {
 }
 
 impl<T> Map<T> {
+    /// The results of `futures`, in their order, each waited for until
+    /// `deadline` (`None`: no limit): for an executor whose jobs are not
+    /// closures (a process pool) to give the same iterator as
+    /// [`Executor::map`].
+    pub fn new<I>(futures: I, deadline: Option<Instant>) -> Self
+    where
+        I: IntoIterator<Item = Future<T>>,
+    {
+        Map {
+            futures: futures.into_iter().collect(),
+            deadline,
+        }
+    }
+
     fn cancel_rest(&mut self) {
         for fut in self.futures.drain(..) {
             fut.cancel();

@@ -69,6 +69,8 @@ pub(crate) enum Outcome<T> {
     /// Boxed to keep the common outcomes small.
     Panicked(Box<Panic>),
     Broken(Arc<str>),
+    /// The process running the job died before answering.
+    WorkerDied(Arc<str>),
     Abandoned,
 }
 
@@ -78,23 +80,34 @@ impl<T> Outcome<T> {
         Outcome::Panicked(Box::new(Panic {
             payload: Some(payload),
             message,
+            location: None,
+        }))
+    }
+
+    /// A panic reported by another process: its message and where it was
+    /// raised.
+    pub(crate) fn remote_panic(message: String, location: Option<String>) -> Self {
+        let message: Arc<str> = message.into();
+        Outcome::Panicked(Box::new(Panic {
+            payload: Some(Box::new(message.to_string())),
+            message,
+            location: location.map(Into::into),
         }))
     }
 
     fn is_failure(&self) -> bool {
         matches!(
             self,
-            Outcome::Panicked(_) | Outcome::Broken(_) | Outcome::Abandoned
+            Outcome::Panicked(_) | Outcome::Broken(_) | Outcome::WorkerDied(_) | Outcome::Abandoned
         )
     }
 
     /// The error this outcome reports, without touching a value.
     fn error_copy(&self) -> Option<FutureError> {
         match self {
-            Outcome::Panicked(panic) => Some(FutureError::Panicked(PanicPayload::new(Box::new(
-                panic.message.to_string(),
-            )))),
+            Outcome::Panicked(panic) => Some(FutureError::Panicked(panic.message_copy())),
             Outcome::Broken(msg) => Some(FutureError::BrokenPool(msg.to_string())),
+            Outcome::WorkerDied(msg) => Some(FutureError::WorkerDied(msg.to_string())),
             Outcome::Abandoned => Some(FutureError::Abandoned),
             Outcome::Empty | Outcome::Value(_) | Outcome::Taken => None,
         }
@@ -105,6 +118,19 @@ impl<T> Outcome<T> {
 pub(crate) struct Panic {
     payload: Option<Box<dyn Any + Send + 'static>>,
     message: Arc<str>,
+    /// `file:line:column`, when the panic came from another process.
+    location: Option<Arc<str>>,
+}
+
+impl Panic {
+    /// A payload holding the message as a `String`, for the later takers.
+    fn message_copy(&self) -> PanicPayload {
+        let p = PanicPayload::new(Box::new(self.message.to_string()));
+        match &self.location {
+            Some(at) => p.with_location(at.to_string()),
+            None => p,
+        }
+    }
 }
 
 type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send + 'static>;
@@ -289,15 +315,19 @@ fn take_result<T>(status: Status, st: &mut State<T>) -> Result<T, FutureError> {
         Outcome::Value(v) => Ok(v),
         Outcome::Panicked(mut panic) => {
             let err = match panic.payload.take() {
-                Some(p) => FutureError::Panicked(PanicPayload::new(p)),
-                None => {
-                    FutureError::Panicked(PanicPayload::new(Box::new(panic.message.to_string())))
+                Some(p) => {
+                    let p = PanicPayload::new(p);
+                    match &panic.location {
+                        Some(at) => FutureError::Panicked(p.with_location(at.to_string())),
+                        None => FutureError::Panicked(p),
+                    }
                 }
+                None => FutureError::Panicked(panic.message_copy()),
             };
             st.outcome = Outcome::Panicked(panic);
             Err(err)
         }
-        other @ (Outcome::Broken(_) | Outcome::Abandoned) => {
+        other @ (Outcome::Broken(_) | Outcome::WorkerDied(_) | Outcome::Abandoned) => {
             let err = other.error_copy();
             st.outcome = other;
             Err(err.unwrap_or(FutureError::Abandoned))

@@ -77,6 +77,44 @@ impl<T> Promise<T> {
         complete(&self.inner, End::Finish, Outcome::panicked(payload)).is_ok()
     }
 
+    /// Finishes the future with a panic raised in another process, known
+    /// by its message and `file:line:column` location; waiters get
+    /// [`FutureError::Panicked`](super::FutureError::Panicked) whose
+    /// payload is the message as a `String` and whose
+    /// [`location`](super::PanicPayload::location) is `location`.
+    ///
+    /// Returns `false` if the future was cancelled.
+    pub fn set_remote_panic(mut self, message: String, location: Option<String>) -> bool {
+        self.completed = true;
+        complete(
+            &self.inner,
+            End::Finish,
+            Outcome::remote_panic(message, location),
+        )
+        .is_ok()
+    }
+
+    /// Finishes the future with
+    /// [`FutureError::WorkerDied`](super::FutureError::WorkerDied) (the
+    /// process running the job died); `why` names the worker and how it
+    /// ended.
+    ///
+    /// Returns `false` if the future was cancelled.
+    pub fn set_worker_died(mut self, why: &str) -> bool {
+        self.completed = true;
+        complete(&self.inner, End::Finish, Outcome::WorkerDied(why.into())).is_ok()
+    }
+
+    /// Finishes the future with
+    /// [`FutureError::BrokenPool`](super::FutureError::BrokenPool); `why`
+    /// says what broke the pool.
+    ///
+    /// Returns `false` if the future was cancelled.
+    pub fn set_broken(mut self, why: &str) -> bool {
+        self.completed = true;
+        complete(&self.inner, End::Finish, Outcome::Broken(why.into())).is_ok()
+    }
+
     /// Cancels the future even if it is RUNNING: for a producer whose job
     /// was cancelled from its own side (for example a runtime task aborted
     /// at shutdown). The [`on_cancel`](Promise::on_cancel) hook does not

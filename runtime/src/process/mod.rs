@@ -43,7 +43,7 @@
 
 mod child;
 mod stdio;
-mod sys;
+pub(crate) mod sys;
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -51,6 +51,9 @@ use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
+#[doc(hidden)]
+pub use crate::multiprocessing::__bootstrap_test;
+pub use crate::multiprocessing::bootstrap;
 pub use child::Child;
 pub use std::process::{ExitStatus, Output, Stdio};
 pub use stdio::{ChildStderr, ChildStdin, ChildStdout};

@@ -1,5 +1,5 @@
-//! The two libc calls the process module needs.
-#![allow(unsafe_code)] // pidfd_open returns a fresh descriptor we own; kill(2) takes plain integers
+//! The libc calls the process and multiprocessing modules need.
+#![allow(unsafe_code)] // pidfd_open returns a fresh descriptor we own; kill(2), prctl(2) and dup2(2) take plain integers
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -41,6 +41,54 @@ pub(crate) fn kill(pid: u32, sig: i32) -> io::Result<()> {
     // SAFETY: kill(2) takes integers; the pid is an unreaped child of ours,
     // so it names that child and no other process.
     if unsafe { libc::kill(pid, sig) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Makes the kernel send `sig` to this process when the thread that
+/// started it exits (`PR_SET_PDEATHSIG`).
+#[cfg(target_os = "linux")]
+pub(crate) fn set_parent_death_signal(sig: i32) -> io::Result<()> {
+    let sig =
+        libc::c_ulong::try_from(sig).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: prctl(PR_SET_PDEATHSIG, sig) reads two integers and changes
+    // only this process's own death-signal setting.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig, 0, 0, 0) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Moves what descriptor 0 holds to a new descriptor (close-on-exec) and
+/// puts `/dev/null` on descriptor 0: a worker's channel to its parent
+/// arrives as its stdin, and user code reading stdin must see end-of-file,
+/// not the parent's messages (Python's workers get `os.devnull` too).
+pub(crate) fn take_stdin() -> io::Result<OwnedFd> {
+    use std::os::fd::{AsFd, AsRawFd};
+    let channel = io::stdin().as_fd().try_clone_to_owned()?;
+    let null = std::fs::File::open("/dev/null")?;
+    // SAFETY: dup2 takes two descriptors by value: `null` is open and
+    // owned here, and 0 is the process's stdin, which we replace on
+    // purpose (atomically, so fd 0 is never closed in between); no Rust
+    // object owns fd 0 except `std::io::stdin`, which reads through it by
+    // number and will now read `/dev/null`.
+    if unsafe { libc::dup2(null.as_raw_fd(), 0) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(channel)
+}
+
+/// Sends `sig` to `target`, a pid or, wrapped negative (`pid.wrapping_neg()`),
+/// a process group.
+pub(crate) fn kill_target(target: u32, sig: i32) -> io::Result<()> {
+    // Reinterpreting the bits gives back the (possibly negative) pid_t.
+    let target = target as libc::pid_t;
+    // SAFETY: kill(2) takes integers; the callers pass an unreaped child of
+    // ours or the group it leads, so no other process is named.
+    if unsafe { libc::kill(target, sig) } == 0 {
         Ok(())
     } else {
         Err(io::Error::last_os_error())

@@ -1,0 +1,187 @@
+//! The registry of functions that may run in a worker process.
+//!
+//! `#[myrt::process_fn]` puts one [`Entry`] per function in a static and a
+//! constructor in `.init_array` that calls [`register`] before `main`, in
+//! the parent and in every worker alike (they are the same binary). The
+//! parent finds a function's entry by the `TypeId` of its fn item type; the
+//! worker by the name the parent sends, checked against the signature hash.
+
+use std::any::TypeId;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+// Filled by constructors before `main` and read afterwards: not a
+// concurrency protocol, so `std`'s Mutex rather than the loom shim.
+use std::sync::Mutex;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::wire::RemotePanic;
+
+/// Runs one batch: `input` is the postcard encoding of `Vec<Args>`; the
+/// postcard encoding of `Vec<Result<Output, RemotePanic>>` is appended to
+/// `out`. `Err` means `input` could not be decoded.
+pub type Shim = fn(input: &[u8], out: &mut Vec<u8>) -> Result<(), String>;
+
+/// One registered function. Built by `#[myrt::process_fn]`; not meant to be
+/// written by hand.
+pub struct Entry {
+    name: &'static str,
+    hash: u64,
+    type_id: fn() -> TypeId,
+    shim: Shim,
+}
+
+impl Entry {
+    /// An entry for the function `name` (its full path), whose signature
+    /// hashes to `hash`, whose fn item type's id `type_id` returns and
+    /// that `shim` runs.
+    pub const fn new(name: &'static str, hash: u64, type_id: fn() -> TypeId, shim: Shim) -> Self {
+        Entry {
+            name,
+            hash,
+            type_id,
+            shim,
+        }
+    }
+
+    /// The function's full path (`crate::module::name`).
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The hash of the function's argument and return types.
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// Runs a batch (see [`Shim`]).
+    pub(crate) fn run(&self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        (self.shim)(input, out)
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("name", &self.name)
+            .field("hash", &format_args!("{:#018x}", self.hash))
+            .finish()
+    }
+}
+
+static REGISTRY: Mutex<Vec<&'static Entry>> = Mutex::new(Vec::new());
+
+fn registry() -> std::sync::MutexGuard<'static, Vec<&'static Entry>> {
+    REGISTRY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Adds `entry` to the registry; called by the constructor that
+/// `#[myrt::process_fn]` emits.
+pub fn register(entry: &'static Entry) {
+    registry().push(entry);
+}
+
+/// The entry of the function whose fn item type is `id`.
+pub(crate) fn by_type(id: TypeId) -> Option<&'static Entry> {
+    registry().iter().copied().find(|e| (e.type_id)() == id)
+}
+
+/// The entry named `name`.
+pub(crate) fn by_name(name: &str) -> Option<&'static Entry> {
+    registry().iter().copied().find(|e| e.name == name)
+}
+
+/// FNV-1a over `s`: the signature hash `#[myrt::process_fn]` records.
+pub const fn signature_hash(s: &str) -> u64 {
+    let bytes = s.as_bytes();
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+/// The `TypeId` of a value's type (for the entry's `type_id`).
+pub fn type_id_of_val<T: 'static>(_: &T) -> TypeId {
+    TypeId::of::<T>()
+}
+
+/// A function that can run in a worker process: implemented for every
+/// `Fn` of up to six arguments, called with its arguments as a tuple
+/// (`(x,)` for one), as Python's `args=(x,)`.
+///
+/// Only functions marked `#[myrt::process_fn]` can actually be sent to a
+/// worker; others are refused with
+/// [`ErrorKind::NotFound`](std::io::ErrorKind::NotFound) when submitted.
+pub trait ProcessFn<Args>: Copy + Send + Sync + 'static {
+    /// What the function returns.
+    type Output;
+
+    /// Calls the function.
+    fn call(&self, args: Args) -> Self::Output;
+}
+
+macro_rules! process_fn_arity {
+    ($($a:ident),*) => {
+        impl<F, R, $($a,)*> ProcessFn<($($a,)*)> for F
+        where
+            F: Fn($($a),*) -> R + Copy + Send + Sync + 'static,
+        {
+            type Output = R;
+
+            #[allow(non_snake_case)]
+            fn call(&self, ($($a,)*): ($($a,)*)) -> R {
+                self($($a),*)
+            }
+        }
+    };
+}
+
+process_fn_arity!();
+process_fn_arity!(A1);
+process_fn_arity!(A1, A2);
+process_fn_arity!(A1, A2, A3);
+process_fn_arity!(A1, A2, A3, A4);
+process_fn_arity!(A1, A2, A3, A4, A5);
+process_fn_arity!(A1, A2, A3, A4, A5, A6);
+
+/// The body of every shim: decodes the batch, calls `f` on each argument
+/// tuple (a panic is caught and reported for that call alone) and encodes
+/// the results.
+///
+/// # Errors
+///
+/// The batch could not be decoded (the parent and the worker disagree on
+/// the types) or a result could not be encoded.
+pub fn run_batch<Args, F>(f: F, input: &[u8], out: &mut Vec<u8>) -> Result<(), String>
+where
+    F: ProcessFn<Args>,
+    Args: DeserializeOwned,
+    F::Output: Serialize,
+{
+    let batch: Vec<Args> =
+        postcard::from_bytes(input).map_err(|e| format!("cannot decode the arguments: {e}"))?;
+    let results: Vec<Result<F::Output, RemotePanic>> = batch
+        .into_iter()
+        .map(|args| {
+            super::worker::catching(|| panic::catch_unwind(AssertUnwindSafe(|| f.call(args))))
+        })
+        .collect();
+    let start = out.len();
+    match postcard::to_extend(&results, std::mem::take(out)) {
+        Ok(v) => {
+            *out = v;
+            Ok(())
+        }
+        Err(e) => {
+            out.truncate(start);
+            Err(format!("cannot encode the results: {e}"))
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The parent side of a worker: starting one (by re-executing this
+//! binary) and talking to it over its channel.
+
+use std::fmt;
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
+
+use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::wire::{self, FromWorker, ToWorker};
+use super::worker;
+use crate::net::UnixStream;
+use crate::process::Child;
+
+/// Set by [`bootstrap`](super::bootstrap) in a parent: workers may be
+/// started, since a re-executed binary will serve instead of running
+/// `main`.
+static BOOTSTRAPPED: AtomicBool = AtomicBool::new(false);
+
+/// In a test binary, the name of a test whose body calls
+/// [`bootstrap`](super::bootstrap): workers re-execute the binary running
+/// that test alone, which reaches `bootstrap` and serves.
+static TEST_NAME: OnceLock<String> = OnceLock::new();
+
+pub(crate) fn mark_bootstrapped() {
+    BOOTSTRAPPED.store(true, Ordering::Release);
+}
+
+pub(crate) fn record_test(name: String) {
+    let _ = TEST_NAME.set(name);
+}
+
+/// A started worker process and its channel.
+pub(crate) struct Worker {
+    pub(crate) child: Child,
+    pub(crate) conn: Conn,
+    pub(crate) pid: u32,
+    pub(crate) name: String,
+}
+
+impl fmt::Debug for Worker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Worker")
+            .field("pid", &self.pid)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Starts a worker named `name` (for messages). A `daemon` worker gets its
+/// own process group and dies with the parent (`PR_SET_PDEATHSIG`).
+///
+/// Must run inside a myrt runtime (the channel and the exit are watched by
+/// its reactor).
+pub(crate) fn start(name: String, daemon: bool) -> io::Result<Worker> {
+    if !cfg!(target_os = "linux") {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "multiprocessing workers are only supported on Linux",
+        ));
+    }
+    crate::runtime::Handle::checked_current().map_err(io::Error::other)?;
+    let test = TEST_NAME.get();
+    if test.is_none() && !BOOTSTRAPPED.load(Ordering::Acquire) {
+        return Err(io::Error::other(
+            "cannot start a worker process: call myrt::process::bootstrap() first thing in \
+             main (#[myrt::main] and #[myrt::test] do), or the re-executed binary would run \
+             main instead of serving",
+        ));
+    }
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+    let mut cmd = std::process::Command::new("/proc/self/exe");
+    if let Some(arg0) = std::env::args_os().next() {
+        cmd.arg0(arg0);
+    }
+    if let Some(test) = test {
+        cmd.args([
+            test.as_str(),
+            "--exact",
+            "--nocapture",
+            "--include-ignored",
+            "--test-threads=1",
+            "-q",
+        ]);
+    }
+    cmd.env(
+        worker::ENV,
+        format!("{}:{}", std::process::id(), u8::from(daemon)),
+    )
+    .stdin(Stdio::from(OwnedFd::from(theirs)));
+    let std_child = if daemon {
+        cmd.process_group(0);
+        spawn_on_spawner(cmd)?
+    } else {
+        cmd.spawn()?
+    };
+    let pid = std_child.id();
+    let child = Child::new(std_child, true)?;
+    let conn = Conn::new(UnixStream::from_std(ours)?);
+    Ok(Worker {
+        child,
+        conn,
+        pid,
+        name,
+    })
+}
+
+type SpawnRequest = (
+    std::process::Command,
+    mpsc::SyncSender<io::Result<std::process::Child>>,
+);
+
+/// Starts `cmd` from one long-lived thread: `PR_SET_PDEATHSIG` fires when
+/// the *thread* that started the child exits, so a child started from a
+/// blocking-pool thread that retires would be killed with it.
+fn spawn_on_spawner(cmd: std::process::Command) -> io::Result<std::process::Child> {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
+    let tx = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        let started = std::thread::Builder::new()
+            .name("myrt-spawner".into())
+            .spawn(move || {
+                let _reg =
+                    myrt_executor::threads::register(myrt_executor::threads::Role::Pool, true);
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+            });
+        if let Err(e) = started {
+            eprintln!("myrt: cannot start the process spawner thread: {e}");
+        }
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = mpsc::sync_channel(1);
+    let sent = tx
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .send((cmd, reply_tx));
+    if sent.is_err() {
+        return Err(io::Error::other("the process spawner thread is gone"));
+    }
+    reply_rx
+        .recv()
+        .unwrap_or_else(|_| Err(io::Error::other("the process spawner thread is gone")))
+}
+
+/// The parent's end of a worker channel.
+pub(crate) struct Conn {
+    stream: UnixStream,
+    wbuf: Vec<u8>,
+    rbuf: Vec<u8>,
+}
+
+impl Conn {
+    fn new(stream: UnixStream) -> Conn {
+        Conn {
+            stream,
+            wbuf: Vec::new(),
+            rbuf: Vec::new(),
+        }
+    }
+
+    /// Sends one message.
+    ///
+    /// Not cancel safe: a dropped send may leave half a frame behind, after
+    /// which the worker must be discarded.
+    pub(crate) async fn send(&mut self, msg: &ToWorker<'_>) -> io::Result<()> {
+        self.wbuf.clear();
+        wire::encode(msg, &mut self.wbuf)?;
+        self.stream.write_all(&self.wbuf).await
+    }
+
+    /// Receives one message; `Ok(None)` when the worker closed its end (it
+    /// exited) before a new frame began.
+    ///
+    /// Not cancel safe (see [`send`](Conn::send)).
+    pub(crate) async fn recv(&mut self) -> io::Result<Option<FromWorker>> {
+        let mut header = [0u8; 4];
+        let mut got = 0;
+        while got < 4 {
+            match self.stream.read(&mut header[got..]).await? {
+                0 if got == 0 => return Ok(None),
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => got += n,
+            }
+        }
+        let len = wire::frame_len(header)?;
+        self.rbuf.clear();
+        self.rbuf.resize(len, 0);
+        self.stream.read_exact(&mut self.rbuf).await?;
+        wire::decode(&self.rbuf).map(Some)
+    }
+}
+
+/// How a worker ended, for error messages: "exited with code 3", "was
+/// killed by signal 9 (SIGKILL)".
+pub(crate) fn describe_exit(status: &ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(sig)) => {
+            let core = if status.core_dumped() {
+                ", core dumped"
+            } else {
+                ""
+            };
+            format!("was killed by signal {sig} ({}{core})", signal_name(sig))
+        }
+        (None, None) => "ended".to_owned(),
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGSYS => "SIGSYS",
+        _ => "signal",
+    }
+}

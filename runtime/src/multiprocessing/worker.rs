@@ -1,0 +1,128 @@
+//! The worker side: what a re-executed binary does instead of its `main`.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::os::unix::net::UnixStream;
+use std::sync::Once;
+
+use super::registry;
+use super::wire::{self, CallError, FromWorker, RemotePanic, ToWorker};
+
+/// The environment variable that marks a worker: `<parent pid>:<daemon>`.
+pub(crate) const ENV: &str = "MYRT_WORKER";
+
+thread_local! {
+    /// Set while a registered function runs: its panic is captured for the
+    /// parent instead of printed.
+    static IN_CALL: Cell<bool> = const { Cell::new(false) };
+    /// The location of the last captured panic.
+    static LAST_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs the hook that records where a call panicked (once).
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_CALL.with(Cell::get) {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                LAST_LOCATION.with(|l| *l.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` (a `catch_unwind`) with panics captured, and turns a caught
+/// panic into what the parent is sent.
+pub(crate) fn catching<R>(f: impl FnOnce() -> std::thread::Result<R>) -> Result<R, RemotePanic> {
+    LAST_LOCATION.with(|l| l.borrow_mut().take());
+    IN_CALL.with(|c| c.set(true));
+    let r = f();
+    IN_CALL.with(|c| c.set(false));
+    r.map_err(|payload| {
+        let message = match payload.downcast_ref::<&'static str>() {
+            Some(s) => (*s).to_owned(),
+            None => match payload.downcast_ref::<String>() {
+                Some(s) => s.clone(),
+                None => "Box<dyn Any>".to_owned(),
+            },
+        };
+        // The payload may itself panic when dropped: keep that in the worker.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
+        RemotePanic {
+            message,
+            location: LAST_LOCATION.with(|l| l.borrow_mut().take()),
+        }
+    })
+}
+
+/// Serves the parent until it says `Exit` or goes away; returns the exit
+/// status. `spec` is the value of [`ENV`].
+pub(crate) fn main(spec: &str) -> i32 {
+    let (parent, daemon) = match spec.split_once(':') {
+        Some((p, d)) => (p.parse::<u32>().ok(), d == "1"),
+        None => (None, false),
+    };
+    if daemon {
+        // Die with the parent; if it is gone already, the signal was missed.
+        if crate::process::sys::set_parent_death_signal(libc::SIGKILL).is_err()
+            || Some(std::os::unix::process::parent_id()) != parent
+        {
+            return 1;
+        }
+    }
+    let channel = match crate::process::sys::take_stdin() {
+        Ok(fd) => UnixStream::from(fd),
+        Err(e) => {
+            eprintln!("myrt worker: no channel to the parent on stdin: {e}");
+            return 1;
+        }
+    };
+    install_panic_hook();
+    match serve(channel) {
+        Ok(code) => code,
+        // The parent went away mid-message: nobody is left to tell.
+        Err(_) => 1,
+    }
+}
+
+/// The worker's loop: one call at a time, answered in order.
+fn serve(mut channel: UnixStream) -> io::Result<i32> {
+    let mut input = Vec::new();
+    let mut output = Vec::new();
+    let mut frame = Vec::new();
+    loop {
+        if !wire::read_blocking(&mut channel, &mut input)? {
+            return Ok(0);
+        }
+        match wire::decode::<ToWorker<'_>>(&input)? {
+            ToWorker::Exit { code } => return Ok(code),
+            ToWorker::Call {
+                id,
+                name,
+                hash,
+                batch,
+            } => {
+                output.clear();
+                let body = match registry::by_name(name) {
+                    None => Err(CallError::Unregistered(name.to_owned())),
+                    Some(e) if e.hash() != hash => Err(CallError::Mismatch(name.to_owned())),
+                    Some(e) => match e.run(batch, &mut output) {
+                        Ok(()) => Ok(std::mem::take(&mut output)),
+                        Err(why) => Err(CallError::Codec(why)),
+                    },
+                };
+                let reply = FromWorker::Reply { id, body };
+                wire::write_blocking(&mut channel, &reply, &mut frame)?;
+                if let FromWorker::Reply { body: Ok(v), .. } = reply {
+                    output = v;
+                }
+            }
+        }
+    }
+}
