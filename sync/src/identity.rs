@@ -27,7 +27,8 @@ static TASK_IDENTITY: OnceLock<fn() -> Option<NonZeroU64>> = OnceLock::new();
 /// process runs one kind of executor, and an owner must not change its
 /// identity half way through holding a lock. Returns whether `hook` is the
 /// installed one (true also if the very same function was installed
-/// before).
+/// before; functions are compared by address, and one the compiler
+/// duplicates, as Miri does, can answer `false`).
 ///
 /// The ids must be unique among live tasks; the hook must be cheap (it
 /// runs on every reentrant-lock acquisition) and must not take locks of

@@ -24,7 +24,10 @@ fn fake_task_identity() -> Option<NonZeroU64> {
 }
 
 fn install() {
-    assert!(myrt_sync::set_task_identity(fake_task_identity));
+    // Miri gives each coercion of a fn item its own address, so the
+    // "same hook" answer is only meaningful outside it.
+    let same = myrt_sync::set_task_identity(fake_task_identity);
+    assert!(same || cfg!(miri));
 }
 
 /// Runs `f` as if task `id` were being polled.
