@@ -39,7 +39,7 @@ mod spawn;
 mod wire;
 mod worker;
 
-pub use pool::{IMap, Pool, PoolBuilder, ProcessPoolExecutor};
+pub use pool::{IMap, IMapIter, Pool, PoolBuilder, ProcessPoolExecutor};
 pub use process::{Process, ProcessHandle};
 pub use registry::ProcessFn;
 pub use wire::RemotePanic;
@@ -55,6 +55,7 @@ pub use wire::RemotePanic;
 /// # Examples
 ///
 /// ```no_run
+/// # #![allow(clippy::needless_doctest_main)]
 /// fn main() {
 ///     myrt::process::bootstrap();
 ///     // ... the program, which may start myrt::multiprocessing workers

@@ -64,20 +64,30 @@ impl<R: DeserializeOwned + Send + 'static> Sink for One<R> {
     fn reply(mut self: Box<Self>, body: Result<Vec<u8>, String>) {
         let Some(p) = self.0.take() else { return };
         match body.and_then(|b| decode_one::<R>(&b)) {
-            Ok(Ok(v)) => drop(p.set_result(v)),
-            Ok(Err(RemotePanic { message, location })) => {
-                drop(p.set_remote_panic(message, location))
+            Ok(Ok(v)) => {
+                let _ = p.set_result(v);
             }
-            Err(why) => drop(p.set_remote_panic(why, None)),
+            Ok(Err(RemotePanic { message, location })) => {
+                let _ = p.set_remote_panic(message, location);
+            }
+            Err(why) => {
+                let _ = p.set_remote_panic(why, None);
+            }
         }
     }
 
     fn fail(mut self: Box<Self>, why: Failure<'_>) {
         let Some(p) = self.0.take() else { return };
         match why {
-            Failure::Died(w) => drop(p.set_worker_died(w)),
-            Failure::Broken(w) => drop(p.set_broken(w)),
-            Failure::Cancelled => drop(p.set_cancelled()),
+            Failure::Died(w) => {
+                let _ = p.set_worker_died(w);
+            }
+            Failure::Broken(w) => {
+                let _ = p.set_broken(w);
+            }
+            Failure::Cancelled => {
+                let _ = p.set_cancelled();
+            }
         }
     }
 }
@@ -163,9 +173,15 @@ fn complete_with_error<R>(p: Promise<R>, e: FutureError) {
             let at = payload.location().map(str::to_owned);
             p.set_remote_panic(msg, at);
         }
-        FutureError::WorkerDied(w) => drop(p.set_worker_died(&w)),
-        FutureError::BrokenPool(w) => drop(p.set_broken(&w)),
-        _ => drop(p.set_cancelled()),
+        FutureError::WorkerDied(w) => {
+            let _ = p.set_worker_died(&w);
+        }
+        FutureError::BrokenPool(w) => {
+            let _ = p.set_broken(&w);
+        }
+        _ => {
+            let _ = p.set_cancelled();
+        }
     }
 }
 
@@ -200,7 +216,7 @@ impl<R: DeserializeOwned + Send + 'static> Sink for GatherChunk<R> {
 
 /// A chunk of an `imap`, delivered to its iterator's queue.
 struct StreamChunk<R> {
-    out: Arc<Queue<(usize, Result<Vec<R>, FutureError>)>>,
+    out: Arc<Queue<ChunkResult<R>>>,
     dropped: Arc<AtomicBool>,
     index: usize,
 }
@@ -629,7 +645,7 @@ impl PoolBuilder {
 /// | `apply_async(f, args, callback)` | [`apply_async`](Self::apply_async) → [`Future`] (`add_done_callback`, `.await`, `result_timeout`, `cancel`) |
 /// | `map(f, it, chunksize)`, `map_async` | [`map`](Self::map) → `Future<Vec<R>>` |
 /// | `starmap(f, it)` | [`starmap`](Self::starmap) |
-/// | `imap(f, it, chunksize)`, `imap_unordered` | [`imap`](Self::imap), [`imap_unordered`](Self::imap_unordered) → [`IMap`]: a `Stream` and an `Iterator` |
+/// | `imap(f, it, chunksize)`, `imap_unordered` | [`imap`](Self::imap), [`imap_unordered`](Self::imap_unordered) → [`IMap`]: a `Stream`, and an `Iterator` by `into_iter()` |
 /// | `close()`, `terminate()`, `join()` | [`close`](Self::close), [`terminate`](Self::terminate), [`join`](Self::join)`().await` / [`join_blocking`](Self::join_blocking) |
 /// | `with Pool() as p:` (terminates at the end) | dropping the `Pool` terminates it |
 ///
@@ -997,7 +1013,8 @@ type ChunkResult<R> = (usize, Result<Vec<R>, FutureError>);
 type GetFuture<R> = Pin<Box<dyn StdFuture<Output = Option<ChunkResult<R>>> + Send>>;
 
 /// The results of [`Pool::imap`] / [`Pool::imap_unordered`]: a
-/// [`Stream`] for tasks and a blocking [`Iterator`] for threads. Each item
+/// [`Stream`] for tasks, and through [`IntoIterator`] a blocking
+/// [`Iterator`] ([`IMapIter`]) for threads. Each item
 /// is `Ok(value)` or the call's [`FutureError`]; a failed chunk yields its
 /// error once, in place of its items.
 ///
@@ -1065,16 +1082,32 @@ impl<R: Send + 'static> IMap<R> {
     }
 }
 
-impl<R: Send + 'static> Iterator for IMap<R> {
+impl<R: Send + 'static> IntoIterator for IMap<R> {
+    type Item = Result<R, FutureError>;
+    type IntoIter = IMapIter<R>;
+
+    /// The blocking form, for threads (`for r in pool.imap(…)?`).
+    fn into_iter(self) -> IMapIter<R> {
+        IMapIter(self)
+    }
+}
+
+/// [`IMap`] as a blocking [`Iterator`], for threads: each `next()` parks
+/// the thread until the next result arrives.
+#[derive(Debug)]
+pub struct IMapIter<R>(IMap<R>);
+
+impl<R: Send + 'static> Iterator for IMapIter<R> {
     type Item = Result<R, FutureError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let this = &mut self.0;
         loop {
-            if let Some(item) = self.step() {
+            if let Some(item) = this.step() {
                 return item;
             }
-            match self.out.blocking_get() {
-                Ok(c) => self.accept(c),
+            match this.out.blocking_get() {
+                Ok(c) => this.accept(c),
                 Err(_) => return None,
             }
         }

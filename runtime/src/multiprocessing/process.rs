@@ -165,7 +165,9 @@ where
             // Whatever happens to this task (even dropped at runtime
             // shutdown, which kills the child), joiners are released.
             let _release = Release(Arc::clone(&s));
-            let work = async {
+            let state = Arc::clone(&s);
+            let work = async move {
+                let s = state;
                 let mut promise = Some(promise);
                 let answered =
                     converse::<F::Output>(&mut worker, entry, &batch, &mut promise).await;
@@ -190,6 +192,8 @@ where
                     };
                     p.set_worker_died(&why);
                 }
+                // Its channel closed before anyone sees it exited.
+                drop(worker);
                 s.lock().exitcode = Some(code);
             };
             // Signals asked for are sent while the child is unreaped.

@@ -84,11 +84,8 @@ pub(crate) fn main(spec: &str) -> i32 {
         }
     };
     install_panic_hook();
-    match serve(channel) {
-        Ok(code) => code,
-        // The parent went away mid-message: nobody is left to tell.
-        Err(_) => 1,
-    }
+    // An error: the parent went away mid-message; nobody is left to tell.
+    serve(channel).unwrap_or(1)
 }
 
 /// The worker's loop: one call at a time, answered in order.
