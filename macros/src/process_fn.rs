@@ -123,7 +123,7 @@ fn parse_crate(attr: TokenStream) -> syn::Result<Path> {
         return Ok(default);
     }
     let parser = |input: syn::parse::ParseStream<'_>| {
-        let key: syn::Ident = input.parse()?;
+        let key = input.call(<syn::Ident as syn::ext::IdentExt>::parse_any)?;
         if key != "crate" {
             return Err(Error::new(
                 key.span(),
