@@ -325,3 +325,22 @@ async fn dropping_a_pool_mid_work_cancels_and_reaps() {
         wait_gone(pid).await;
     }
 }
+
+#[myrt::process_fn]
+fn echo(v: Vec<u8>) -> Vec<u8> {
+    v
+}
+
+#[myrt::test]
+async fn large_pipelined_arguments_and_results_do_not_deadlock() {
+    // Short calls first, so the worker is sent several calls at once;
+    // then calls whose arguments and results overflow the socket buffers
+    // in both directions.
+    let pool = Pool::new(1).unwrap();
+    for i in 0..32 {
+        assert_eq!(pool.apply(square, (i,)).await.unwrap(), i * i);
+    }
+    let items: Vec<Vec<u8>> = (0..16u8).map(|i| vec![i; 1 << 20]).collect();
+    let got = pool.map(echo, items.clone(), 1).unwrap().await.unwrap();
+    assert_eq!(got, items);
+}

@@ -422,56 +422,159 @@ async fn retire(inner: &Inner, slot: usize, mut w: Worker, kill: bool) {
     inner.lock().pids[slot] = None;
 }
 
-/// One worker slot: takes jobs, one at a time, and runs them in its
-/// worker, replacing the worker when it dies (a `Pool`) or is recycled
-/// (`max_tasks_per_child`).
+/// How many calls a worker may hold at once when its calls are short:
+/// the one it runs and the next ones, already in its socket, so it does
+/// not wait for the parent between two jobs (with one call at a time,
+/// each short job costs a sleep and a wake-up on both sides).
+const MAX_PIPELINE: usize = 16;
+
+/// A call answered faster than this counts as short: the worker then gets
+/// up to [`MAX_PIPELINE`] calls at once. After a longer one it gets one at
+/// a time, so a job never waits behind a long job in one worker while
+/// another worker is idle.
+const SHORT_CALL: Duration = Duration::from_micros(200);
+
+/// What ended a wait of the driver.
+enum Wake<T> {
+    Done(T),
+    Terminate,
+}
+
+/// `fut`, unless `terminate` is set first.
+async fn or_terminate<T>(inner: &Inner, fut: impl StdFuture<Output = T>) -> Wake<T> {
+    match select(Box::pin(fut), Box::pin(inner.terminate.wait())).await {
+        Either::Left((v, _)) => Wake::Done(v),
+        Either::Right(_) => Wake::Terminate,
+    }
+}
+
+/// One worker slot: takes jobs and runs them in its worker, up to
+/// [`MAX_PIPELINE`] at a time while they are short, answered in order; replaces the worker when it
+/// dies (a `Pool`) or is recycled (`max_tasks_per_child`).
 async fn drive(inner: Arc<Inner>, slot: usize) {
     let _exit = DriverExit(Arc::clone(&inner));
     let mut worker: Option<Worker> = None;
-    let mut calls = 0usize;
-    loop {
+    // Calls sent to the worker, oldest (the running one) first.
+    let mut inflight: std::collections::VecDeque<Job> = std::collections::VecDeque::new();
+    // Calls that were waiting in a worker that died: sent again first.
+    let mut retry: std::collections::VecDeque<Job> = std::collections::VecDeque::new();
+    // Calls sent to the current worker (for `max_tasks_per_child`).
+    let mut sent = 0usize;
+    let mut queue_open = true;
+    let quota = inner
+        .max_tasks_per_child
+        .map_or(usize::MAX, NonZeroUsize::get);
+    // Calls the worker may hold (see `SHORT_CALL`), and since when the
+    // oldest call in flight has been the worker's.
+    let mut depth = 1;
+    let mut head_since = Instant::now();
+    'run: loop {
         if worker.is_none() {
-            if inner.terminate.is_set() {
+            if inner.terminate.is_set() || (!queue_open && retry.is_empty()) {
                 break;
             }
             match start_worker(&inner, slot).await {
                 Ok(w) => worker = Some(w),
                 Err(why) => {
+                    for job in retry.drain(..) {
+                        job.sink.fail(Failure::Broken(&why));
+                    }
                     inner.break_pool(&why);
                     break;
                 }
             }
-            calls = 0;
-        }
-        let next = select(Box::pin(inner.jobs.get()), Box::pin(inner.terminate.wait())).await;
-        let mut job = match next {
-            Either::Left((Ok(job), _)) => job,
-            Either::Left((Err(_), _)) | Either::Right(_) => break,
-        };
-        if !job.sink.start() {
-            continue;
+            sent = 0;
+            depth = 1;
         }
         let w = worker.as_mut().expect("started above");
-        let ran = match select(
-            Box::pin(call(w, job.entry, &job.batch)),
-            Box::pin(inner.terminate.wait()),
-        )
-        .await
-        {
-            Either::Left((r, _)) => Some(r),
-            Either::Right(_) => None,
+        // Fill the pipeline: wait for a job only when nothing is in flight.
+        while inflight.len() < depth && sent < quota {
+            let job = if let Some(job) = retry.pop_front() {
+                job
+            } else if !queue_open {
+                break;
+            } else if inflight.is_empty() {
+                match or_terminate(&inner, inner.jobs.get()).await {
+                    Wake::Done(Ok(mut job)) => {
+                        if !job.sink.start() {
+                            continue;
+                        }
+                        job
+                    }
+                    Wake::Done(Err(_)) => {
+                        queue_open = false;
+                        break;
+                    }
+                    Wake::Terminate => break 'run,
+                }
+            } else {
+                match inner.jobs.get_nowait() {
+                    Ok(mut job) => {
+                        if !job.sink.start() {
+                            continue;
+                        }
+                        job
+                    }
+                    Err(crate::sync::GetError::ShutDown) => {
+                        queue_open = false;
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            };
+            let queued = w.conn.queue(&ToWorker::Call {
+                id: 0,
+                name: job.entry.name(),
+                hash: job.entry.hash(),
+                batch: &job.batch,
+            });
+            match queued {
+                Ok(()) => {
+                    sent += 1;
+                    if inflight.is_empty() {
+                        head_since = Instant::now();
+                    }
+                    inflight.push_back(job);
+                }
+                // Not encodable into a frame (too large): that job fails.
+                Err(e) => job.sink.reply(Err(e.to_string())),
+            }
+        }
+        if inflight.is_empty() {
+            if sent >= quota {
+                let w = worker.take().expect("running");
+                retire(&inner, slot, w, false).await;
+                continue;
+            }
+            break;
+        }
+        let answer = match or_terminate(&inner, w.conn.flush_and_recv()).await {
+            Wake::Done(r) => r,
+            Wake::Terminate => break,
         };
-        match ran {
-            Some(Ok(body)) => {
-                job.sink.reply(body);
-                calls += 1;
-                if inner.max_tasks_per_child.is_some_and(|m| calls >= m.get()) {
+        match answer {
+            Ok(Some(FromWorker::Reply { body, .. })) => {
+                let job = inflight.pop_front().expect("a call in flight");
+                job.sink.reply(body.map_err(|e| e.to_string()));
+                let now = Instant::now();
+                depth = if now - head_since < SHORT_CALL {
+                    MAX_PIPELINE
+                } else {
+                    1
+                };
+                head_since = now;
+                if sent >= quota && inflight.is_empty() {
                     let w = worker.take().expect("running");
                     retire(&inner, slot, w, false).await;
                 }
             }
-            Some(Err(e)) => {
+            Ok(None) | Err(_) => {
+                let e = match answer {
+                    Err(e) => e,
+                    _ => io::Error::new(io::ErrorKind::UnexpectedEof, "the channel closed"),
+                };
                 let mut w = worker.take().expect("running");
+                let job = inflight.pop_front().expect("a call in flight");
                 let why = format!(
                     "{} while running `{}`",
                     reap(&mut w, &e).await,
@@ -479,22 +582,29 @@ async fn drive(inner: Arc<Inner>, slot: usize) {
                 );
                 inner.lock().pids[slot] = None;
                 if inner.respawn {
+                    // Only the running call is lost; the ones waiting in
+                    // the worker go to its successor.
                     job.sink.fail(Failure::Died(&why));
+                    while let Some(j) = inflight.pop_back() {
+                        retry.push_front(j);
+                    }
                 } else {
                     job.sink.fail(Failure::Broken(&why));
+                    for j in inflight.drain(..) {
+                        j.sink.fail(Failure::Broken(&why));
+                    }
                     inner.break_pool(&why);
                     break;
                 }
             }
-            None => {
-                let w = worker.take().expect("running");
-                retire(&inner, slot, w, true).await;
-                match inner.broken_reason() {
-                    Some(why) => job.sink.fail(Failure::Broken(&why)),
-                    None => job.sink.fail(Failure::Cancelled),
-                }
-                break;
-            }
+        }
+    }
+    // Terminated, broken, or the queue ran dry.
+    let why = inner.broken_reason();
+    for job in inflight.drain(..).chain(retry.drain(..)) {
+        match &why {
+            Some(why) => job.sink.fail(Failure::Broken(why)),
+            None => job.sink.fail(Failure::Cancelled),
         }
     }
     if let Some(w) = worker.take() {

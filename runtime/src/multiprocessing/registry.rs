@@ -167,12 +167,15 @@ where
 {
     let batch: Vec<Args> =
         postcard::from_bytes(input).map_err(|e| format!("cannot decode the arguments: {e}"))?;
-    let results: Vec<Result<F::Output, RemotePanic>> = batch
-        .into_iter()
-        .map(|args| {
-            super::worker::catching(|| panic::catch_unwind(AssertUnwindSafe(|| f.call(args))))
-        })
-        .collect();
+    let results: Vec<Result<F::Output, RemotePanic>> = super::worker::capturing(|| {
+        batch
+            .into_iter()
+            .map(|args| {
+                panic::catch_unwind(AssertUnwindSafe(|| f.call(args)))
+                    .map_err(super::worker::remote_panic)
+            })
+            .collect()
+    });
     let start = out.len();
     match postcard::to_extend(&results, std::mem::take(out)) {
         Ok(v) => {

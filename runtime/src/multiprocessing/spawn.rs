@@ -149,51 +149,171 @@ fn spawn_on_spawner(cmd: std::process::Command) -> io::Result<std::process::Chil
         .unwrap_or_else(|_| Err(io::Error::other("the process spawner thread is gone")))
 }
 
-/// The parent's end of a worker channel.
+/// The parent's end of a worker channel: frames are queued into one
+/// buffer and written together; reads fill a buffer that may hold several
+/// frames (a pipelined worker answers faster than one read per frame).
 pub(crate) struct Conn {
     stream: UnixStream,
     wbuf: Vec<u8>,
-    rbuf: Vec<u8>,
+    rbuf: InBuf,
 }
+
+/// How much a read asks for at least.
+const READ_CHUNK: usize = 64 * 1024;
 
 impl Conn {
     fn new(stream: UnixStream) -> Conn {
         Conn {
             stream,
             wbuf: Vec::new(),
-            rbuf: Vec::new(),
+            rbuf: InBuf::default(),
         }
     }
 
-    /// Sends one message.
+    /// Adds one message to the next [`flush`](Conn::flush).
+    pub(crate) fn queue(&mut self, msg: &ToWorker<'_>) -> io::Result<()> {
+        wire::encode(msg, &mut self.wbuf)
+    }
+
+    /// Writes what was queued.
     ///
-    /// Not cancel safe: a dropped send may leave half a frame behind, after
-    /// which the worker must be discarded.
-    pub(crate) async fn send(&mut self, msg: &ToWorker<'_>) -> io::Result<()> {
+    /// Not cancel safe: a dropped flush may leave half a frame behind,
+    /// after which the worker must be discarded.
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        let r = self.stream.write_all(&self.wbuf).await;
         self.wbuf.clear();
-        wire::encode(msg, &mut self.wbuf)?;
-        self.stream.write_all(&self.wbuf).await
+        r
+    }
+
+    /// Queues and writes one message.
+    ///
+    /// Not cancel safe (see [`flush`](Conn::flush)).
+    pub(crate) async fn send(&mut self, msg: &ToWorker<'_>) -> io::Result<()> {
+        self.queue(msg)?;
+        self.flush().await
     }
 
     /// Receives one message; `Ok(None)` when the worker closed its end (it
     /// exited) before a new frame began.
     ///
-    /// Not cancel safe (see [`send`](Conn::send)).
+    /// Not cancel safe (see [`flush`](Conn::flush)).
     pub(crate) async fn recv(&mut self) -> io::Result<Option<FromWorker>> {
-        let mut header = [0u8; 4];
-        let mut got = 0;
-        while got < 4 {
-            match self.stream.read(&mut header[got..]).await? {
-                0 if got == 0 => return Ok(None),
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => got += n,
+        let mut input = &self.stream;
+        read_frame(&mut input, &mut self.rbuf).await
+    }
+
+    /// Writes what was queued, then receives the next message. While the
+    /// write is blocked, everything the worker sends is read into the
+    /// buffer: a worker blocked writing its answers does not read, so a
+    /// parent that stopped reading would wait for it forever.
+    ///
+    /// Not cancel safe (see [`flush`](Conn::flush)).
+    pub(crate) async fn flush_and_recv(&mut self) -> io::Result<Option<FromWorker>> {
+        if !self.wbuf.is_empty() {
+            let (mut rd, mut wr) = UnixStream::split(&self.stream);
+            let wbuf = &mut self.wbuf;
+            let rbuf = &mut self.rbuf;
+            let write = Box::pin(async {
+                let r = wr.write_all(wbuf).await;
+                wbuf.clear();
+                r
+            });
+            let pump = Box::pin(async {
+                loop {
+                    let n = rd.read(rbuf.spare(READ_CHUNK)?).await?;
+                    rbuf.filled(n);
+                    if n == 0 {
+                        // The worker closed its end; what it sent stays.
+                        return io::Result::Ok(());
+                    }
+                }
+            });
+            match futures_util::future::select(write, pump).await {
+                futures_util::future::Either::Left((wrote, _pump)) => wrote?,
+                // End of stream: finish (or fail) the write alone.
+                futures_util::future::Either::Right((Ok(()), write)) => write.await?,
+                futures_util::future::Either::Right((Err(e), _write)) => return Err(e),
+            };
+        }
+        self.recv().await
+    }
+}
+
+/// Input read ahead: `buf[start..end]` is unparsed (possibly several
+/// frames); `buf` stays allocated and zeroed once, so reads need no
+/// zero-filling.
+#[derive(Default)]
+struct InBuf {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl InBuf {
+    /// A whole frame at the front: its payload's range.
+    fn frame(&self) -> io::Result<Option<(usize, usize)>> {
+        let avail = &self.buf[self.start..self.end];
+        if avail.len() < 4 {
+            return Ok(None);
+        }
+        let len = wire::frame_len([avail[0], avail[1], avail[2], avail[3]])?;
+        if avail.len() < 4 + len {
+            return Ok(None);
+        }
+        Ok(Some((self.start + 4, self.start + 4 + len)))
+    }
+
+    /// At least `min` bytes of room after the unparsed input, and room for
+    /// the whole frame it begins.
+    fn spare(&mut self, min: usize) -> io::Result<&mut [u8]> {
+        let have = self.end - self.start;
+        let mut need = have + min;
+        if have >= 4 {
+            let h = &self.buf[self.start..self.start + 4];
+            need = need.max(4 + wire::frame_len([h[0], h[1], h[2], h[3]])?);
+        }
+        if self.buf.len() - self.start < need {
+            // Move the unparsed bytes to the front (usually few).
+            self.buf.copy_within(self.start..self.end, 0);
+            self.start = 0;
+            self.end = have;
+            if self.buf.len() < need {
+                self.buf.resize(need, 0);
             }
         }
-        let len = wire::frame_len(header)?;
-        self.rbuf.clear();
-        self.rbuf.resize(len, 0);
-        self.stream.read_exact(&mut self.rbuf).await?;
-        wire::decode(&self.rbuf).map(Some)
+        Ok(&mut self.buf[self.end..])
+    }
+
+    fn filled(&mut self, n: usize) {
+        self.end += n;
+    }
+}
+
+/// Reads one frame through `rbuf`.
+async fn read_frame<R>(input: &mut R, rbuf: &mut InBuf) -> io::Result<Option<FromWorker>>
+where
+    R: futures_io::AsyncRead + Unpin,
+{
+    loop {
+        if let Some((from, to)) = rbuf.frame()? {
+            let msg = wire::decode(&rbuf.buf[from..to]);
+            rbuf.start = to;
+            if rbuf.start == rbuf.end {
+                rbuf.start = 0;
+                rbuf.end = 0;
+            }
+            return msg.map(Some);
+        }
+        let had = rbuf.end - rbuf.start;
+        let n = input.read(rbuf.spare(READ_CHUNK)?).await?;
+        rbuf.filled(n);
+        if n == 0 {
+            return if had == 0 {
+                Ok(None)
+            } else {
+                Err(io::ErrorKind::UnexpectedEof.into())
+            };
+        }
     }
 }
 

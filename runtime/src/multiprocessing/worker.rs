@@ -37,28 +37,35 @@ fn install_panic_hook() {
     });
 }
 
-/// Runs `f` (a `catch_unwind`) with panics captured, and turns a caught
-/// panic into what the parent is sent.
-pub(crate) fn catching<R>(f: impl FnOnce() -> std::thread::Result<R>) -> Result<R, RemotePanic> {
-    LAST_LOCATION.with(|l| l.borrow_mut().take());
-    IN_CALL.with(|c| c.set(true));
-    let r = f();
-    IN_CALL.with(|c| c.set(false));
-    r.map_err(|payload| {
-        let message = match payload.downcast_ref::<&'static str>() {
-            Some(s) => (*s).to_owned(),
-            None => match payload.downcast_ref::<String>() {
-                Some(s) => s.clone(),
-                None => "Box<dyn Any>".to_owned(),
-            },
-        };
-        // The payload may itself panic when dropped: keep that in the worker.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
-        RemotePanic {
-            message,
-            location: LAST_LOCATION.with(|l| l.borrow_mut().take()),
+/// Runs `f` with panics captured for the parent (their location recorded
+/// by the hook instead of a report printed).
+pub(crate) fn capturing<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_CALL.with(|c| c.set(self.0));
         }
-    })
+    }
+    let _reset = Reset(IN_CALL.with(|c| c.replace(true)));
+    f()
+}
+
+/// Turns a panic caught (by `catch_unwind`, inside [`capturing`]) into
+/// what the parent is sent.
+pub(crate) fn remote_panic(payload: Box<dyn std::any::Any + Send>) -> RemotePanic {
+    let message = match payload.downcast_ref::<&'static str>() {
+        Some(s) => (*s).to_owned(),
+        None => match payload.downcast_ref::<String>() {
+            Some(s) => s.clone(),
+            None => "Box<dyn Any>".to_owned(),
+        },
+    };
+    // The payload may itself panic when dropped: keep that in the worker.
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
+    RemotePanic {
+        message,
+        location: LAST_LOCATION.with(|l| l.borrow_mut().take()),
+    }
 }
 
 /// Serves the parent until it says `Exit` or goes away; returns the exit
@@ -89,12 +96,15 @@ pub(crate) fn main(spec: &str) -> i32 {
 }
 
 /// The worker's loop: one call at a time, answered in order.
-fn serve(mut channel: UnixStream) -> io::Result<i32> {
+fn serve(channel: UnixStream) -> io::Result<i32> {
+    // Pipelined calls arrive several per read.
+    let mut reader = io::BufReader::with_capacity(64 * 1024, channel.try_clone()?);
+    let mut channel = channel;
     let mut input = Vec::new();
     let mut output = Vec::new();
     let mut frame = Vec::new();
     loop {
-        if !wire::read_blocking(&mut channel, &mut input)? {
+        if !wire::read_blocking(&mut reader, &mut input)? {
             return Ok(0);
         }
         match wire::decode::<ToWorker<'_>>(&input)? {
