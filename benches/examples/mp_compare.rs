@@ -32,6 +32,9 @@ fn nothing() {}
 
 const PROCESSES: usize = 20;
 
+/// A case: its name, how to read its time, the CPython figure.
+type Case = (&'static str, fn(&Times) -> f64, &'static str);
+
 struct Times {
     executor_1000: f64,
     pool_map_100k: f64,
@@ -139,7 +142,7 @@ async fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(7);
-    let cases: [(&str, fn(&Times) -> f64, &str); 3] = [
+    let cases: [Case; 3] = [
         (
             "1,000 trivial jobs, warm `ProcessPoolExecutor(2)`, submit + result",
             |t| t.executor_1000,
