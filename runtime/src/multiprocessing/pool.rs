@@ -487,8 +487,10 @@ async fn drive(inner: Arc<Inner>, slot: usize) {
             depth = 1;
         }
         let w = worker.as_mut().expect("started above");
-        // Fill the pipeline: wait for a job only when nothing is in flight.
-        while inflight.len() < depth && sent < quota {
+        // Fill the pipeline once it is half empty (so calls go out several
+        // per write); wait for a job only when nothing is in flight.
+        let refill = inflight.len() <= depth / 2;
+        while refill && inflight.len() < depth && sent < quota {
             let job = if let Some(job) = retry.pop_front() {
                 job
             } else if !queue_open {

@@ -1,7 +1,7 @@
 //! The messages between a parent and its workers, and their framing: a
 //! little-endian `u32` length, then the message in postcard.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 
 use serde::{Deserialize, Serialize};
 
@@ -120,17 +120,6 @@ pub(crate) fn read_blocking(r: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<
     buf.resize(len, 0);
     r.read_exact(buf)?;
     Ok(true)
-}
-
-/// Writes `msg` as one frame (blocking).
-pub(crate) fn write_blocking<T: Serialize>(
-    w: &mut impl Write,
-    msg: &T,
-    buf: &mut Vec<u8>,
-) -> io::Result<()> {
-    buf.clear();
-    encode(msg, buf)?;
-    w.write_all(buf)
 }
 
 /// Decodes a frame's payload.
