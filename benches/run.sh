@@ -7,6 +7,7 @@
 #   benches/run.sh                 # everything
 #   benches/run.sh tcp_echo        # only benches matching a criterion filter
 #   NO_HTTP=1 benches/run.sh       # skip the wrk comparison
+#   NO_MP=1 benches/run.sh         # skip multiprocessing beside CPython (examples/mp_compare.rs)
 #   NO_PAIRED=1 benches/run.sh     # skip the interleaved pairs (examples/paired.rs;
 #                                  # also skipped when a filter is given)
 #   BENCH_WARMUP=2 BENCH_MEASURE=5 benches/run.sh   # longer, steadier runs
@@ -59,6 +60,13 @@ if [[ -z "${NO_PAIRED:-}" && $# -eq 0 ]]; then
     cargo run -q --release -p myrt-benches --example paired > "$CARGO_TARGET_DIR/paired.md"
     cat "$CARGO_TARGET_DIR/paired.md"
     PAIRED=(--paired "$CARGO_TARGET_DIR/paired.md")
+fi
+
+# Printed only (to mp.md too): docs/benchmarks.md keeps these by hand.
+if [[ -z "${NO_MP:-}" && $# -eq 0 ]]; then
+    echo "== multiprocessing beside CPython (examples/mp_compare.rs; skips CPython without python3)"
+    cargo run -q --release -p myrt-benches --example mp_compare > "$CARGO_TARGET_DIR/mp.md"
+    cat "$CARGO_TARGET_DIR/mp.md"
 fi
 
 echo "== report"
