@@ -9,6 +9,8 @@
 //! | `Process(target=f, args=(x,)).start()` | [`Process::new`]`(f, (x,)).start()` → [`ProcessHandle`] |
 //! | `Pool(n)`, `apply_async`, `map`, `imap`, `imap_unordered`, `starmap` | [`Pool`] |
 //! | `ProcessPoolExecutor(n)`, `submit`, `map`, `shutdown` | [`ProcessPoolExecutor`] |
+//! | `Queue(maxsize)`, `put`, `get`, `close` | [`Queue`] (passed to a process as an argument) |
+//! | `a, b = Pipe()`, `send`, `recv` | [`Pipe::new`] → two [`Connection`]s |
 //! | `BrokenProcessPool` | [`FutureError::BrokenPool`](crate::executor::FutureError::BrokenPool) |
 //!
 //! # How it works
@@ -34,6 +36,7 @@
 
 mod pool;
 mod process;
+mod queue;
 mod registry;
 mod spawn;
 mod wire;
@@ -41,6 +44,7 @@ mod worker;
 
 pub use pool::{IMap, IMapIter, Pool, PoolBuilder, ProcessPoolExecutor};
 pub use process::{Process, ProcessHandle};
+pub use queue::{Connection, GetError, Pipe, PutError, Queue};
 pub use registry::ProcessFn;
 pub use wire::RemotePanic;
 
