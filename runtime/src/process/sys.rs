@@ -62,6 +62,12 @@ pub(crate) fn set_parent_death_signal(sig: i32) -> io::Result<()> {
     }
 }
 
+/// Elsewhere there is no parent-death signal.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn set_parent_death_signal(_sig: i32) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
 /// Moves what descriptor 0 holds to a new descriptor (close-on-exec) and
 /// puts `/dev/null` on descriptor 0: a worker's channel to its parent
 /// arrives as its stdin, and user code reading stdin must see end-of-file,
