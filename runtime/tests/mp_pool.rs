@@ -340,7 +340,7 @@ async fn large_pipelined_arguments_and_results_do_not_deadlock() {
     for i in 0..32 {
         assert_eq!(pool.apply(square, (i,)).await.unwrap(), i * i);
     }
-    let items: Vec<Vec<u8>> = (0..16u8).map(|i| vec![i; 1 << 20]).collect();
+    let items: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 512 << 10]).collect();
     let got = pool.map(echo, items.clone(), 1).unwrap().await.unwrap();
     assert_eq!(got, items);
 }

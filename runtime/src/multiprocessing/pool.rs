@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::process::{decode_one, encode_one, entry_of};
 use super::registry::{Entry, ProcessFn};
 use super::spawn::{self, describe_exit, Worker};
-use super::wire::{FromWorker, RemotePanic, ToWorker};
+use super::wire::{Batch, FromWorker, RemotePanic, ToWorker};
 use crate::executor::{Future, FutureError, Map, Promise, SubmitError};
 use crate::sync::{Event, Queue};
 
@@ -100,12 +100,15 @@ fn decode_chunk<R: DeserializeOwned>(body: Result<Vec<u8>, String>) -> Result<Ve
         f.result().unwrap_err()
     };
     let bytes = body.map_err(|why| remote(why, None))?;
-    let items: Vec<Result<R, RemotePanic>> = postcard::from_bytes(&bytes)
+    let batch: Batch<R> = postcard::from_bytes(&bytes)
         .map_err(|e| remote(format!("cannot decode the results: {e}"), None))?;
-    items
-        .into_iter()
-        .map(|r| r.map_err(|p| remote(p.message, p.location)))
-        .collect()
+    match batch {
+        Batch::AllOk(v) => Ok(v),
+        Batch::Mixed(items) => items
+            .into_iter()
+            .map(|r| r.map_err(|p| remote(p.message, p.location)))
+            .collect(),
+    }
 }
 
 fn failure_error(why: Failure<'_>) -> FutureError {
@@ -150,7 +153,11 @@ impl<R: DeserializeOwned + Send + 'static> GatherChunk<R> {
                 st.left -= 1;
                 if st.left == 0 {
                     let p = st.promise.take().expect("checked above");
-                    let all: Vec<R> = st.chunks.drain(..).flatten().flatten().collect();
+                    let total = st.chunks.iter().flatten().map(Vec::len).sum();
+                    let mut all: Vec<R> = Vec::with_capacity(total);
+                    for chunk in st.chunks.drain(..).flatten() {
+                        all.extend(chunk);
+                    }
                     drop(st);
                     let _ = p.set_result(all);
                 }

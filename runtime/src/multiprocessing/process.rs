@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::registry::{self, Entry, ProcessFn};
 use super::spawn::{self, describe_exit};
-use super::wire::{FromWorker, RemotePanic, ToWorker};
+use super::wire::{Batch, FromWorker, RemotePanic, ToWorker};
 use crate::executor::{Future, Promise};
 use crate::sync::Event;
 
@@ -94,8 +94,9 @@ pub(crate) fn encode_one<A: Serialize>(args: &A) -> io::Result<Vec<u8>> {
 pub(crate) fn decode_one<R: DeserializeOwned>(
     body: &[u8],
 ) -> Result<Result<R, RemotePanic>, String> {
-    let mut v: Vec<Result<R, RemotePanic>> =
+    let batch: Batch<R> =
         postcard::from_bytes(body).map_err(|e| format!("cannot decode the result: {e}"))?;
+    let mut v = batch.into_results();
     match (v.pop(), v.is_empty()) {
         (Some(r), true) => Ok(r),
         _ => Err("the worker answered with the wrong number of results".to_owned()),

@@ -16,10 +16,10 @@ use std::sync::Mutex;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::wire::RemotePanic;
+use super::wire::{Batch, RemotePanic};
 
 /// Runs one batch: `input` is the postcard encoding of `Vec<Args>`; the
-/// postcard encoding of `Vec<Result<Output, RemotePanic>>` is appended to
+/// postcard encoding of the `Batch` of results is appended to
 /// `out`. `Err` means `input` could not be decoded.
 pub type Shim = fn(input: &[u8], out: &mut Vec<u8>) -> Result<(), String>;
 
@@ -167,14 +167,26 @@ where
 {
     let batch: Vec<Args> =
         postcard::from_bytes(input).map_err(|e| format!("cannot decode the arguments: {e}"))?;
-    let results: Vec<Result<F::Output, RemotePanic>> = super::worker::capturing(|| {
-        batch
-            .into_iter()
-            .map(|args| {
-                panic::catch_unwind(AssertUnwindSafe(|| f.call(args)))
-                    .map_err(super::worker::remote_panic)
-            })
-            .collect()
+    let results: Batch<F::Output> = super::worker::capturing(|| {
+        let mut ok = Vec::with_capacity(batch.len());
+        let mut mixed: Option<Vec<Result<F::Output, RemotePanic>>> = None;
+        for args in batch {
+            let r = panic::catch_unwind(AssertUnwindSafe(|| f.call(args)))
+                .map_err(super::worker::remote_panic);
+            match (&mut mixed, r) {
+                (Some(m), r) => m.push(r),
+                (None, Ok(v)) => ok.push(v),
+                (None, Err(p)) => {
+                    let mut m: Vec<_> = ok.drain(..).map(Ok).collect();
+                    m.push(Err(p));
+                    mixed = Some(m);
+                }
+            }
+        }
+        match mixed {
+            None => Batch::AllOk(ok),
+            Some(m) => Batch::Mixed(m),
+        }
     });
     let start = out.len();
     match postcard::to_extend(&results, std::mem::take(out)) {

@@ -70,6 +70,27 @@ pub struct RemotePanic {
     pub location: Option<String>,
 }
 
+/// The results of one batch: all values while no call panicked (8 bytes
+/// an item for a `u64`, not a `Result` with two strings), per call once
+/// one did.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Batch<R> {
+    /// Every call returned.
+    AllOk(Vec<R>),
+    /// Some call panicked: each call's outcome, in order.
+    Mixed(Vec<Result<R, RemotePanic>>),
+}
+
+impl<R> Batch<R> {
+    /// Each call's outcome, in order.
+    pub(crate) fn into_results(self) -> Vec<Result<R, RemotePanic>> {
+        match self {
+            Batch::AllOk(v) => v.into_iter().map(Ok).collect(),
+            Batch::Mixed(v) => v,
+        }
+    }
+}
+
 /// Appends the frame of `msg` to `buf` (which may hold earlier frames).
 pub(crate) fn encode<T: Serialize>(msg: &T, buf: &mut Vec<u8>) -> io::Result<()> {
     let start = buf.len();
