@@ -125,7 +125,8 @@ pub(crate) fn expand(func: ItemFn, config: &Config, kind: Kind) -> TokenStream {
             }
         };
     }
-    // Python's interpreter exit: wait for the non-daemon threads, with the
+    // Python's interpreter exit: wait for the non-daemon processes (inside
+    // `block_on`: their exit is seen by the runtime) and threads, with the
     // runtime still up for them, then drop it.
     quote! {
         #test_attr
@@ -137,7 +138,7 @@ pub(crate) fn expand(func: ItemFn, config: &Config, kind: Kind) -> TokenStream {
                 #workers
                 .build()
                 .expect("failed to build the myrt runtime");
-            let output = runtime.block_on(body);
+            let output = runtime.block_on(#krate::multiprocessing::__join_non_daemon_after(body));
             #krate::thread::join_non_daemon();
             output
         }
@@ -177,7 +178,7 @@ mod tests {
                 let runtime = ::myrt::runtime::Builder::new_multi_thread()
                     .build()
                     .expect("failed to build the myrt runtime");
-                let output = runtime.block_on(body);
+                let output = runtime.block_on(::myrt::multiprocessing::__join_non_daemon_after(body));
                 ::myrt::thread::join_non_daemon();
                 output
             }
@@ -260,7 +261,7 @@ mod tests {
             got.starts_with(":: core :: compile_error ! { \"unknown option `flavour`"),
             "{got}"
         );
-        assert!(got.ends_with("fn main () { :: myrt :: process :: bootstrap () ; let body = async move { run () } ; let runtime = :: myrt :: runtime :: Builder :: new_multi_thread () . build () . expect (\"failed to build the myrt runtime\") ; let output = runtime . block_on (body) ; :: myrt :: thread :: join_non_daemon () ; output }"), "{got}");
+        assert!(got.ends_with("fn main () { :: myrt :: process :: bootstrap () ; let body = async move { run () } ; let runtime = :: myrt :: runtime :: Builder :: new_multi_thread () . build () . expect (\"failed to build the myrt runtime\") ; let output = runtime . block_on (:: myrt :: multiprocessing :: __join_non_daemon_after (body)) ; :: myrt :: thread :: join_non_daemon () ; output }"), "{got}");
         // A sync fn: the error, and the function wrapped all the same.
         let got = expand_str(Kind::Test, "", "fn t() {}");
         assert!(

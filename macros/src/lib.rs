@@ -19,7 +19,7 @@
 //! | `flavor` | `"multi_thread"` (work-stealing pool) or `"current_thread"` (everything on the calling thread) | `"multi_thread"` for `main`, `"current_thread"` for `test` |
 //! | `worker_threads` | a positive integer literal; `multi_thread` only | the runtime builder's default (one per CPU) |
 //! | `crate` | a path to the runtime crate, as a string, for when `myrt` is renamed or re-exported | `"::myrt"` |
-//! | `wait_threads` | `main` only: `true` waits, after the body returns, for every live non-daemon `myrt::thread::Thread` (`myrt::thread::join_non_daemon`, as Python waits for them at interpreter exit); `false` returns at once | `true` |
+//! | `wait_threads` | `main` only: `true` waits, after the body returns, for every live non-daemon `myrt::multiprocessing::Process` and `myrt::thread::Thread` (`myrt::multiprocessing::join_non_daemon`, `myrt::thread::join_non_daemon`, as Python waits for them at interpreter exit); `false` returns at once | `true` |
 //!
 //! Mistakes are compile errors pointing at the offending token; the function
 //! is still expanded next to the error, so the rest of the code keeps
@@ -52,7 +52,7 @@ use proc_macro::TokenStream;
 ///     let runtime = ::myrt::runtime::Builder::new_current_thread()
 ///         .build()
 ///         .expect("failed to build the myrt runtime");
-///     let output = runtime.block_on(body);
+///     let output = runtime.block_on(::myrt::multiprocessing::__join_non_daemon_after(body));
 ///     ::myrt::thread::join_non_daemon();
 ///     output
 /// }

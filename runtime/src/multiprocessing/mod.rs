@@ -88,6 +88,25 @@ pub fn __bootstrap_test(module_path: &str, name: &str) {
     bootstrap();
 }
 
+/// Waits until every non-daemon [`Process`] started so far has exited
+/// (Python joins them at interpreter exit); `#[myrt::main]` awaits it
+/// after the body returns.
+///
+/// # Cancel safety
+///
+/// Cancel safe.
+pub async fn join_non_daemon() {
+    process::join_non_daemon().await;
+}
+
+/// What `#[myrt::main]` blocks on: `body`, then [`join_non_daemon`].
+#[doc(hidden)]
+pub async fn __join_non_daemon_after<F: std::future::Future>(body: F) -> F::Output {
+    let output = body.await;
+    join_non_daemon().await;
+    output
+}
+
 /// What `#[myrt::process_fn]` expands to uses these; not a public API.
 #[doc(hidden)]
 pub mod __private {

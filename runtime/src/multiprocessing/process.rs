@@ -161,6 +161,9 @@ where
             group: self.daemon,
         });
         let s = Arc::clone(&shared);
+        if !self.daemon {
+            track_non_daemon(&shared);
+        }
         let handle = crate::runtime::Handle::checked_current().map_err(io::Error::other)?;
         drop(handle.spawn(async move {
             // Whatever happens to this task (even dropped at runtime
@@ -257,6 +260,34 @@ async fn converse<R: DeserializeOwned>(
         }
     };
     worker.conn.send(&ToWorker::Exit { code }).await
+}
+
+/// The non-daemon processes that may still run, for
+/// [`join_non_daemon`](super::join_non_daemon).
+static NON_DAEMON: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
+
+fn track_non_daemon(shared: &Arc<Shared>) {
+    let mut live = NON_DAEMON
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    live.retain(|s| !s.exited.is_set());
+    live.push(Arc::clone(shared));
+}
+
+pub(crate) async fn join_non_daemon() {
+    loop {
+        let next = {
+            let mut live = NON_DAEMON
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            live.retain(|s| !s.exited.is_set());
+            live.first().cloned()
+        };
+        match next {
+            Some(s) => s.exited.wait().await,
+            None => return,
+        }
+    }
 }
 
 fn next_process_number() -> u64 {
