@@ -344,3 +344,49 @@ async fn large_pipelined_arguments_and_results_do_not_deadlock() {
     let got = pool.map(echo, items.clone(), 1).unwrap().await.unwrap();
     assert_eq!(got, items);
 }
+
+#[myrt::process_fn]
+fn abort_later() {
+    std::thread::sleep(Duration::from_millis(20));
+    std::process::abort()
+}
+
+/// Creates `dir/i`, failing if it exists: a call run twice panics.
+#[myrt::process_fn]
+fn mark_once(dir: String, i: u32) -> u32 {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(format!("{dir}/{i}"))
+        .unwrap_or_else(|e| panic!("call {i} ran twice: {e}"));
+    i
+}
+
+#[myrt::test]
+async fn calls_queued_in_a_dying_worker_run_once_in_its_successor() {
+    let dir = std::env::temp_dir().join(format!("myrt-mp-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let d = dir.to_string_lossy().into_owned();
+    let pool = Pool::new(1).unwrap();
+    // Short calls: the worker is then sent several calls at once.
+    for i in 0..8 {
+        assert_eq!(pool.apply(square, (i,)).await.unwrap(), i * i);
+    }
+    // Calls before the dying one (answered, never to be run again) and
+    // after it (never started: for the successor), in one pipeline.
+    let mut marks: Vec<_> = (0..5)
+        .map(|i| pool.apply_async(mark_once, (d.clone(), i)).unwrap())
+        .collect();
+    let dies = pool.apply_async(abort_later, ()).unwrap();
+    marks.extend((5..10).map(|i| pool.apply_async(mark_once, (d.clone(), i)).unwrap()));
+    let err = dies.await.unwrap_err();
+    assert!(
+        matches!(&err, FutureError::WorkerDied(w) if w.contains("SIGABRT")),
+        "{err:?}"
+    );
+    for (i, m) in marks.into_iter().enumerate() {
+        assert_eq!(m.await.unwrap(), i as u32);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

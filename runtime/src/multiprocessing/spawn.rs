@@ -228,12 +228,14 @@ impl Conn {
                     }
                 }
             });
+            // A failed write (the worker is gone) is not the answer: what
+            // it sent before dying is read first, then its end of stream.
             match futures_util::future::select(write, pump).await {
-                futures_util::future::Either::Left((wrote, _pump)) => wrote?,
-                // End of stream: finish (or fail) the write alone.
-                futures_util::future::Either::Right((Ok(()), write)) => write.await?,
+                futures_util::future::Either::Left((_wrote, _pump)) => {}
+                futures_util::future::Either::Right((Ok(()), write)) => drop(write.await),
                 futures_util::future::Either::Right((Err(e), _write)) => return Err(e),
             };
+            self.wbuf.clear();
         }
         self.recv().await
     }

@@ -95,20 +95,6 @@ pub(crate) fn main(spec: &str) -> i32 {
     serve(channel).unwrap_or(1)
 }
 
-/// A call shorter than this may have its answer held back while the next
-/// call is already here (answers then go out several per write). After a
-/// longer one, or with nothing more to read, answers are written at once.
-const SHORT_CALL: std::time::Duration = std::time::Duration::from_micros(50);
-
-/// At most this many answers are held back.
-const MAX_HELD: usize = 16;
-
-/// Whether `buf` starts with a whole frame (reading it will not block).
-fn whole_frame(buf: &[u8]) -> bool {
-    buf.len() >= 4
-        && wire::frame_len([buf[0], buf[1], buf[2], buf[3]]).is_ok_and(|n| buf.len() >= 4 + n)
-}
-
 /// The worker's loop: one call at a time, answered in order.
 fn serve(channel: UnixStream) -> io::Result<i32> {
     use std::io::Write;
@@ -117,9 +103,7 @@ fn serve(channel: UnixStream) -> io::Result<i32> {
     let mut channel = channel;
     let mut input = Vec::new();
     let mut output = Vec::new();
-    // Answers not yet written.
     let mut frames = Vec::new();
-    let mut held = 0;
     let mut last: Option<&'static registry::Entry> = None;
     loop {
         if !wire::read_blocking(&mut reader, &mut input)? {
@@ -137,7 +121,6 @@ fn serve(channel: UnixStream) -> io::Result<i32> {
                 hash,
                 batch,
             } => {
-                let started = std::time::Instant::now();
                 output.clear();
                 let entry = match last {
                     Some(e) if e.name() == name => Some(e),
@@ -154,18 +137,14 @@ fn serve(channel: UnixStream) -> io::Result<i32> {
                 };
                 let reply = FromWorker::Reply { id, body };
                 wire::encode(&reply, &mut frames)?;
-                held += 1;
                 if let FromWorker::Reply { body: Ok(v), .. } = reply {
                     output = v;
                 }
-                let hold = held < MAX_HELD
-                    && started.elapsed() < SHORT_CALL
-                    && whole_frame(reader.buffer());
-                if !hold {
-                    channel.write_all(&frames)?;
-                    frames.clear();
-                    held = 0;
-                }
+                // At once, never held back behind the next call: the parent
+                // resends the calls it has no answer for when a worker
+                // dies, so an answer held here would run a call twice.
+                channel.write_all(&frames)?;
+                frames.clear();
             }
         }
     }
