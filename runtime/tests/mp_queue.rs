@@ -134,3 +134,32 @@ async fn pool_jobs_share_one_queue() {
     }
     assert_eq!(sum, 4 * (0..25).sum::<u64>());
 }
+
+#[myrt::process_fn]
+fn one() -> u64 {
+    1
+}
+
+/// Takes `n` items from `q` and sums them.
+#[myrt::process_fn]
+fn sum_n(q: Queue<u64>, n: u64) -> u64 {
+    (0..n).map(|_| q.blocking_get().unwrap()).sum()
+}
+
+#[myrt::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_never_holds_its_producer_in_its_worker() {
+    let pool = Pool::new(2).unwrap();
+    // Short calls on both workers: they may now be sent calls ahead.
+    for _ in 0..16 {
+        assert_eq!(pool.apply(one, ()).await.unwrap(), 1);
+    }
+    let q = Queue::new(0).unwrap();
+    let sum = pool.apply_async(sum_n, (q.clone(), 10)).unwrap();
+    let made = pool.apply_async(produce, (q.clone(), 10)).unwrap();
+    // A hang would be the bug: bounded, so it fails instead.
+    let r = myrt::task::spawn_blocking(move || sum.result_timeout(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert_eq!(r.unwrap(), 45);
+    assert_eq!(made.await.unwrap(), 10);
+}

@@ -226,6 +226,26 @@ struct StreamChunk<R> {
     out: Arc<Queue<ChunkResult<R>>>,
     dropped: Arc<AtomicBool>,
     index: usize,
+    delivered: bool,
+}
+
+impl<R> StreamChunk<R> {
+    fn deliver(&mut self, r: Result<Vec<R>, FutureError>) {
+        self.delivered = true;
+        let _ = self.out.put_nowait((self.index, r));
+    }
+}
+
+impl<R> Drop for StreamChunk<R> {
+    fn drop(&mut self) {
+        // Dropped unrun (the runtime shut down under the pool): the
+        // iterator must not wait for it forever.
+        if !self.delivered {
+            let _ = self
+                .out
+                .put_nowait((self.index, Err(FutureError::Abandoned)));
+        }
+    }
 }
 
 impl<R: DeserializeOwned + Send + 'static> Sink for StreamChunk<R> {
@@ -233,12 +253,120 @@ impl<R: DeserializeOwned + Send + 'static> Sink for StreamChunk<R> {
         !self.dropped.load(Ordering::Acquire)
     }
 
-    fn reply(self: Box<Self>, body: Result<Vec<u8>, String>) {
-        let _ = self.out.put_nowait((self.index, decode_chunk(body)));
+    fn reply(mut self: Box<Self>, body: Result<Vec<u8>, String>) {
+        self.deliver(decode_chunk(body));
     }
 
-    fn fail(self: Box<Self>, why: Failure<'_>) {
-        let _ = self.out.put_nowait((self.index, Err(failure_error(why))));
+    fn fail(mut self: Box<Self>, why: Failure<'_>) {
+        self.deliver(Err(failure_error(why)));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The job queue.
+
+/// The pool's queued jobs: a FIFO whose length a semaphore counts, so
+/// drivers await a job, and can also take the next one only if it calls
+/// the same function as the call they run and no idle driver is waiting
+/// for it (see [`JobQueue::take_similar`]).
+struct JobQueue {
+    state: Mutex<JobState>,
+    /// One permit per queued job; closed when the queue is.
+    ready: crate::sync::Semaphore,
+}
+
+#[derive(Default)]
+struct JobState {
+    jobs: std::collections::VecDeque<Job>,
+    closed: bool,
+}
+
+impl JobQueue {
+    fn new() -> Self {
+        JobQueue {
+            state: Mutex::new(JobState::default()),
+            ready: crate::sync::Semaphore::new(0),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, JobState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues `job`, unless the queue is closed.
+    fn push(&self, job: Job) -> Result<(), Job> {
+        let mut st = self.lock();
+        if st.closed {
+            return Err(job);
+        }
+        st.jobs.push_back(job);
+        drop(st);
+        // Fails only once closed (then drivers drain without permits).
+        let _ = self.ready.release(1);
+        Ok(())
+    }
+
+    /// The next job; `None` once the queue is closed and empty.
+    ///
+    /// Cancel safe: a job is only taken when this returns it.
+    async fn pop(&self) -> Option<Job> {
+        loop {
+            match self.ready.acquire().await {
+                Ok(permit) => {
+                    permit.forget();
+                    // Each permit stands for one queued job.
+                    if let Some(job) = self.lock().jobs.pop_front() {
+                        return Some(job);
+                    }
+                }
+                Err(_) => {
+                    // Closed: drain what is left, then end.
+                    return self.lock().jobs.pop_front();
+                }
+            }
+        }
+    }
+
+    /// The next job if it calls `entry` and no driver is waiting for a
+    /// job (its permit is free): a job is only sent ahead to a busy worker
+    /// when no idle one could take it, and only if it is another call of
+    /// the function that worker runs, so a call is never stuck behind a
+    /// call of another function it may be feeding (a consumer and its
+    /// producer through a `Queue`).
+    fn take_similar(&self, entry: &'static Entry) -> Option<Job> {
+        let mut st = self.lock();
+        if !st
+            .jobs
+            .front()
+            .is_some_and(|j| std::ptr::eq(j.entry, entry))
+        {
+            return None;
+        }
+        let permit = self.ready.try_acquire().ok()?;
+        permit.forget();
+        st.jobs.pop_front()
+    }
+
+    /// Closes the queue; queued jobs can still be taken.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.close();
+    }
+
+    /// Closes the queue and takes every queued job.
+    fn drain(&self) -> Vec<Job> {
+        let mut st = self.lock();
+        st.closed = true;
+        let jobs = st.jobs.drain(..).collect();
+        drop(st);
+        self.ready.close();
+        jobs
+    }
+
+    fn len(&self) -> usize {
+        self.lock().jobs.len()
     }
 }
 
@@ -246,7 +374,7 @@ impl<R: DeserializeOwned + Send + 'static> Sink for StreamChunk<R> {
 // The engine.
 
 struct Inner {
-    jobs: Queue<Job>,
+    jobs: JobQueue,
     state: Mutex<PoolState>,
     /// Set by `terminate` (and when an executor breaks): drivers kill
     /// their workers and stop.
@@ -288,10 +416,7 @@ impl Inner {
             return Err((job, Refusal::Closed));
         }
         // Under the state lock, so `close` cannot slip in between.
-        match self.jobs.put_nowait(job) {
-            Ok(()) => Ok(()),
-            Err(e) => Err((e.into_inner(), Refusal::Closed)),
-        }
+        self.jobs.push(job).map_err(|job| (job, Refusal::Closed))
     }
 
     /// Breaks the pool: later submits are refused and every job not yet
@@ -310,8 +435,7 @@ impl Inner {
     }
 
     fn fail_queued(&self, why: Failure<'_>) {
-        self.jobs.shutdown(false);
-        while let Ok(job) = self.jobs.get_nowait() {
+        for job in self.jobs.drain() {
             job.sink.fail(why);
         }
     }
@@ -365,22 +489,34 @@ async fn start_worker(inner: &Inner, slot: usize) -> Result<Worker, String> {
     let mut w = spawn::start(name, true).map_err(|e| format!("cannot start a worker: {e}"))?;
     inner.lock().pids[slot] = Some(w.pid);
     if let Some((entry, batch)) = &inner.initializer {
-        match call(&mut w, entry, batch).await {
-            Ok(body) => {
-                if let Err(e) = decode_one::<()>(&body.unwrap_or_default()).and_then(|r| {
+        let failed = match or_terminate(inner, call(&mut w, entry, batch)).await {
+            Wake::Done(Ok(body)) => {
+                let outcome = body.and_then(|b| decode_one::<()>(&b)).and_then(|r| {
                     r.map_err(|p| match p.location {
                         Some(at) => format!("{} at {at}", p.message),
                         None => p.message,
                     })
-                }) {
-                    let _ = w.child.kill().await;
-                    return Err(format!("the initializer failed in {}: {e}", w.name));
+                });
+                match outcome {
+                    Ok(()) => None,
+                    Err(e) => {
+                        let _ = w.child.kill().await;
+                        Some(format!("the initializer failed in {}: {e}", w.name))
+                    }
                 }
             }
-            Err(e) => {
+            Wake::Done(Err(e)) => {
                 let why = reap(&mut w, &e).await;
-                return Err(format!("the initializer did not complete: {why}"));
+                Some(format!("the initializer did not complete: {why}"))
             }
+            Wake::Terminate => {
+                let _ = w.child.kill().await;
+                Some("the pool was terminated while a worker ran its initializer".to_owned())
+            }
+        };
+        if let Some(why) = failed {
+            inner.lock().pids[slot] = None;
+            return Err(why);
         }
     }
     Ok(w)
@@ -458,8 +594,9 @@ async fn or_terminate<T>(inner: &Inner, fut: impl StdFuture<Output = T>) -> Wake
 /// One worker slot: takes jobs and runs them in its worker, up to
 /// [`MAX_PIPELINE`] at a time while they are short, answered in order; replaces the worker when it
 /// dies (a `Pool`) or is recycled (`max_tasks_per_child`).
-async fn drive(inner: Arc<Inner>, slot: usize) {
-    let _exit = DriverExit(Arc::clone(&inner));
+async fn drive(inner: Arc<Inner>, slot: usize, exit: DriverExit) {
+    // Made before the task was spawned: dropped even if it never runs.
+    let _exit = exit;
     let mut worker: Option<Worker> = None;
     // Calls sent to the worker, oldest (the running one) first.
     let mut inflight: std::collections::VecDeque<Job> = std::collections::VecDeque::new();
@@ -503,32 +640,29 @@ async fn drive(inner: Arc<Inner>, slot: usize) {
             } else if !queue_open {
                 break;
             } else if inflight.is_empty() {
-                match or_terminate(&inner, inner.jobs.get()).await {
-                    Wake::Done(Ok(mut job)) => {
+                match or_terminate(&inner, inner.jobs.pop()).await {
+                    Wake::Done(Some(mut job)) => {
                         if !job.sink.start() {
                             continue;
                         }
                         job
                     }
-                    Wake::Done(Err(_)) => {
+                    Wake::Done(None) => {
                         queue_open = false;
                         break;
                     }
                     Wake::Terminate => break 'run,
                 }
             } else {
-                match inner.jobs.get_nowait() {
-                    Ok(mut job) => {
+                let head = inflight.front().expect("not empty").entry;
+                match inner.jobs.take_similar(head) {
+                    Some(mut job) => {
                         if !job.sink.start() {
                             continue;
                         }
                         job
                     }
-                    Err(crate::sync::GetError::ShutDown) => {
-                        queue_open = false;
-                        break;
-                    }
-                    Err(_) => break,
+                    None => break,
                 }
             };
             let queued = w.conn.queue(&ToWorker::Call {
@@ -707,7 +841,7 @@ impl PoolBuilder {
         let initializer = self.initializer.transpose()?;
         let handle = crate::runtime::Handle::checked_current().map_err(io::Error::other)?;
         let inner = Arc::new(Inner {
-            jobs: Queue::unbounded(),
+            jobs: JobQueue::new(),
             state: Mutex::new(PoolState {
                 drivers: self.processes,
                 pids: vec![None; self.processes],
@@ -722,7 +856,8 @@ impl PoolBuilder {
             number: POOLS.fetch_add(1, Ordering::Relaxed),
         });
         for slot in 0..self.processes {
-            drop(handle.spawn(drive(Arc::clone(&inner), slot)));
+            let exit = DriverExit(Arc::clone(&inner));
+            drop(handle.spawn(drive(Arc::clone(&inner), slot, exit)));
         }
         Ok(inner)
     }
@@ -807,7 +942,7 @@ fn debug_pool(kind: &str, inner: &Inner, f: &mut fmt::Formatter<'_>) -> fmt::Res
         .field("pids", &st.pids)
         .field("closed", &st.closed)
         .field("broken", &st.broken)
-        .field("queued", &inner.jobs.qsize())
+        .field("queued", &inner.jobs.len())
         .finish()
 }
 
@@ -1026,7 +1161,7 @@ impl Pool {
     pub fn close(&self) {
         let mut st = self.inner.lock();
         st.closed = true;
-        self.inner.jobs.shutdown(false);
+        self.inner.jobs.close();
     }
 
     /// Stops at once (Python `terminate`): workers are killed, queued and
@@ -1109,6 +1244,7 @@ where
             out: Arc::clone(&out),
             dropped: Arc::clone(&dropped),
             index,
+            delivered: false,
         });
         if let Err((_, why)) = inner.submit(Job { entry, batch, sink }) {
             dropped.store(true, Ordering::Release);
@@ -1434,7 +1570,7 @@ impl ProcessPoolExecutor {
         if cancel_futures {
             self.inner.fail_queued(Failure::Cancelled);
         } else {
-            self.inner.jobs.shutdown(false);
+            self.inner.jobs.close();
         }
     }
 

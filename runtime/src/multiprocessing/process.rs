@@ -161,14 +161,15 @@ where
             group: self.daemon,
         });
         let s = Arc::clone(&shared);
+        let handle = crate::runtime::Handle::checked_current().map_err(io::Error::other)?;
         if !self.daemon {
             track_non_daemon(&shared);
         }
-        let handle = crate::runtime::Handle::checked_current().map_err(io::Error::other)?;
+        // Whatever happens to the task (even dropped unpolled at runtime
+        // shutdown, which kills the child), joiners are released.
+        let release = Release(Arc::clone(&s));
         drop(handle.spawn(async move {
-            // Whatever happens to this task (even dropped at runtime
-            // shutdown, which kills the child), joiners are released.
-            let _release = Release(Arc::clone(&s));
+            let _release = release;
             let state = Arc::clone(&s);
             let work = async move {
                 let s = state;

@@ -220,7 +220,10 @@ impl Conn {
             });
             let pump = Box::pin(async {
                 loop {
-                    let n = rd.read(rbuf.spare(READ_CHUNK)?).await?;
+                    // An error (ECONNRESET from a worker that died with
+                    // calls unread) ends the pumping like end of stream:
+                    // the answers already read are still handed out.
+                    let n = rd.read(rbuf.spare(READ_CHUNK)?).await.unwrap_or(0);
                     rbuf.filled(n);
                     if n == 0 {
                         // The worker closed its end; what it sent stays.

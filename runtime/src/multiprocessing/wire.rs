@@ -93,20 +93,17 @@ impl<R> Batch<R> {
 
 /// Appends the frame of `msg` to `buf` (which may hold earlier frames).
 pub(crate) fn encode<T: Serialize>(msg: &T, buf: &mut Vec<u8>) -> io::Result<()> {
-    let start = buf.len();
-    buf.extend_from_slice(&[0; 4]);
-    let v = postcard::to_extend(msg, std::mem::take(buf)).map_err(io::Error::other)?;
-    *buf = v;
-    let len = buf.len() - start - 4;
-    if len > MAX_FRAME {
-        buf.truncate(start);
+    // Into a vector of its own: a failure leaves `buf`'s frames intact.
+    let payload = postcard::to_stdvec(msg).map_err(io::Error::other)?;
+    if payload.len() > MAX_FRAME {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "message too large for a worker frame",
         ));
     }
-    let len = u32::try_from(len).map_err(io::Error::other)?;
-    buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    let len = u32::try_from(payload.len()).map_err(io::Error::other)?;
+    buf.extend_from_slice(&len.to_le_bytes());
+    buf.extend_from_slice(&payload);
     Ok(())
 }
 

@@ -136,7 +136,15 @@ fn serve(channel: UnixStream) -> io::Result<i32> {
                     },
                 };
                 let reply = FromWorker::Reply { id, body };
-                wire::encode(&reply, &mut frames)?;
+                if let Err(e) = wire::encode(&reply, &mut frames) {
+                    // Too large to send: the call fails, the worker lives.
+                    let why = format!("cannot send the results: {e}");
+                    let failed = FromWorker::Reply {
+                        id,
+                        body: Err(CallError::Codec(why)),
+                    };
+                    wire::encode(&failed, &mut frames)?;
+                }
                 if let FromWorker::Reply { body: Ok(v), .. } = reply {
                     output = v;
                 }
