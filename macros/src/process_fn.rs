@@ -95,7 +95,9 @@ pub(crate) fn process_fn_impl(attr: TokenStream, item: TokenStream) -> TokenStre
             }
 
             static ENTRY: #p::Entry = #p::Entry::new(
-                ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
+                // The fn item's type name: its path, enclosing functions
+                // included, so two nested `fn work`s of one module differ.
+                || ::core::any::type_name_of_val(&#name),
                 #p::signature_hash(::core::stringify!(#args -> #ret)),
                 || #p::type_id_of_val(&#name),
                 #shim,

@@ -187,3 +187,35 @@ async fn close_while_running_gives_the_handle_back() {
     p.join().await;
     p.close().unwrap();
 }
+
+async fn nested_a() -> u32 {
+    #[myrt::process_fn]
+    fn work(x: u32) -> u32 {
+        x + 1
+    }
+    Process::new(work, (1,))
+        .start()
+        .unwrap()
+        .future()
+        .await
+        .unwrap()
+}
+
+async fn nested_b() -> u32 {
+    #[myrt::process_fn]
+    fn work(x: u32) -> u32 {
+        x + 100
+    }
+    Process::new(work, (1,))
+        .start()
+        .unwrap()
+        .future()
+        .await
+        .unwrap()
+}
+
+#[myrt::test]
+async fn same_named_functions_in_one_module_stay_apart() {
+    assert_eq!(nested_a().await, 2);
+    assert_eq!(nested_b().await, 101);
+}

@@ -26,17 +26,22 @@ pub type Shim = fn(input: &[u8], out: &mut Vec<u8>) -> Result<(), String>;
 /// One registered function. Built by `#[myrt::process_fn]`; not meant to be
 /// written by hand.
 pub struct Entry {
-    name: &'static str,
+    name: fn() -> &'static str,
     hash: u64,
     type_id: fn() -> TypeId,
     shim: Shim,
 }
 
 impl Entry {
-    /// An entry for the function `name` (its full path), whose signature
-    /// hashes to `hash`, whose fn item type's id `type_id` returns and
-    /// that `shim` runs.
-    pub const fn new(name: &'static str, hash: u64, type_id: fn() -> TypeId, shim: Shim) -> Self {
+    /// An entry for the function whose full path `name` returns (its fn
+    /// item's type name), whose signature hashes to `hash`, whose fn item
+    /// type's id `type_id` returns and that `shim` runs.
+    pub const fn new(
+        name: fn() -> &'static str,
+        hash: u64,
+        type_id: fn() -> TypeId,
+        shim: Shim,
+    ) -> Self {
         Entry {
             name,
             hash,
@@ -47,7 +52,7 @@ impl Entry {
 
     /// The function's full path (`crate::module::name`).
     pub(crate) fn name(&self) -> &'static str {
-        self.name
+        (self.name)()
     }
 
     /// The hash of the function's argument and return types.
@@ -64,7 +69,7 @@ impl Entry {
 impl fmt::Debug for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Entry")
-            .field("name", &self.name)
+            .field("name", &self.name())
             .field("hash", &format_args!("{:#018x}", self.hash))
             .finish()
     }
@@ -91,7 +96,7 @@ pub(crate) fn by_type(id: TypeId) -> Option<&'static Entry> {
 
 /// The entry named `name`.
 pub(crate) fn by_name(name: &str) -> Option<&'static Entry> {
-    registry().iter().copied().find(|e| e.name == name)
+    registry().iter().copied().find(|e| e.name() == name)
 }
 
 /// FNV-1a over `s`: the signature hash `#[myrt::process_fn]` records.
