@@ -130,3 +130,33 @@ async fn unregistered_functions_are_invalid_jobs() {
         other => panic!("{other:?}"),
     }
 }
+
+#[myrt::process_fn]
+fn my_pid() -> u32 {
+    std::process::id()
+}
+
+#[myrt::test]
+async fn a_worker_killed_while_idle_breaks_the_executor_without_a_job() {
+    let ex = ProcessPoolExecutor::new(1).unwrap();
+    let pid = ex.submit(my_pid, ()).unwrap().await.unwrap();
+    // SAFETY: kill(2) with integers; `pid` is our live, unreaped worker.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
+    // Noticed with no job in sight: the worker is gone from the list.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !ex.pids().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the death was never noticed"
+        );
+        myrt::time::sleep(Duration::from_millis(5)).await;
+    }
+    let why = match ex.submit(cube, (1,)) {
+        Err(SubmitError::Broken(_, why)) => why,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        why.contains("SIGKILL") && why.contains("while idle"),
+        "{why}"
+    );
+}

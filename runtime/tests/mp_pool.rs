@@ -390,3 +390,24 @@ async fn calls_queued_in_a_dying_worker_run_once_in_its_successor() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[myrt::test]
+async fn a_worker_killed_while_idle_is_replaced_without_failing_a_job() {
+    let pool = Pool::new(1).unwrap();
+    let pid = pool.apply(my_pid, (0,)).await.unwrap();
+    // SAFETY: kill(2) with integers; `pid` is our live, unreaped worker.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGKILL) }, 0);
+    // Replaced in the background, before any job asks for it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pool.pids().first() == Some(&pid) || pool.pids().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the dead worker was never replaced"
+        );
+        myrt::time::sleep(Duration::from_millis(5)).await;
+    }
+    wait_gone(pid).await;
+    let now = pool.apply(my_pid, (0,)).await.unwrap();
+    assert_ne!(now, pid);
+    assert_eq!(pool.apply(square, (6,)).await.unwrap(), 36);
+}

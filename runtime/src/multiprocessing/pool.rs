@@ -640,18 +640,50 @@ async fn drive(inner: Arc<Inner>, slot: usize, exit: DriverExit) {
             } else if !queue_open {
                 break;
             } else if inflight.is_empty() {
-                match or_terminate(&inner, inner.jobs.pop()).await {
-                    Wake::Done(Some(mut job)) => {
+                // Idle: wait for a job, and watch the worker meanwhile (it
+                // sends nothing while idle, so anything it sends, its end
+                // of stream above all, means it is gone).
+                let idle = select(Box::pin(inner.jobs.pop()), Box::pin(w.conn.recv()));
+                let woke = match or_terminate(&inner, idle).await {
+                    Wake::Done(Either::Left((job, _))) => Ok(job),
+                    Wake::Done(Either::Right((Err(e), _))) => Err(Some(e)),
+                    Wake::Done(Either::Right((Ok(None), _))) => Err(Some(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the channel closed",
+                    ))),
+                    Wake::Done(Either::Right((Ok(Some(_)), _))) => Err(Some(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the worker spoke while idle",
+                    ))),
+                    Wake::Terminate => Err(None),
+                };
+                let next = match woke {
+                    Ok(job) => job,
+                    Err(None) => break 'run,
+                    Err(Some(e)) => {
+                        let mut dead = worker.take().expect("running");
+                        let why = format!("{} while idle", reap(&mut dead, &e).await);
+                        inner.lock().pids[slot] = None;
+                        if !inner.respawn {
+                            // Python's ProcessPoolExecutor breaks too.
+                            inner.break_pool(&why);
+                            break 'run;
+                        }
+                        // No job was lost: start a successor.
+                        continue 'run;
+                    }
+                };
+                match next {
+                    Some(mut job) => {
                         if !job.sink.start() {
                             continue;
                         }
                         job
                     }
-                    Wake::Done(None) => {
+                    None => {
                         queue_open = false;
                         break;
                     }
-                    Wake::Terminate => break 'run,
                 }
             } else {
                 let head = inflight.front().expect("not empty").entry;
