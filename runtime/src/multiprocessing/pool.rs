@@ -18,11 +18,11 @@ use futures_util::future::{select, Either};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::process::{decode_one, encode_one, entry_of};
+use super::process::{decode_one, encode_batch, encode_one, entry_of};
 use super::registry::{Entry, ProcessFn};
 use super::spawn::{self, describe_exit, Worker};
 use super::wire::{Batch, FromWorker, RemotePanic, ToWorker};
-use crate::executor::{Future, FutureError, Map, Promise, SubmitError};
+use crate::executor::{Future, FutureError, Map, PanicPayload, Promise, SubmitError};
 use crate::sync::{Event, Queue};
 
 // ---------------------------------------------------------------------------
@@ -95,9 +95,11 @@ impl<R: DeserializeOwned + Send + 'static> Sink for One<R> {
 /// Decodes a chunk's reply into its results.
 fn decode_chunk<R: DeserializeOwned>(body: Result<Vec<u8>, String>) -> Result<Vec<R>, FutureError> {
     let remote = |message: String, location: Option<String>| {
-        let (f, p) = Future::<()>::pending();
-        p.set_remote_panic(message, location);
-        f.result().unwrap_err()
+        let payload = PanicPayload::new(Box::new(message));
+        FutureError::Panicked(match location {
+            Some(at) => payload.with_location(at),
+            None => payload,
+        })
     };
     let bytes = body.map_err(|why| remote(why, None))?;
     let batch: Batch<R> = postcard::from_bytes(&bytes)
@@ -143,10 +145,10 @@ impl<R: DeserializeOwned + Send + 'static> GatherChunk<R> {
             .state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(promise) = st.promise.as_ref() else {
+        if st.promise.is_none() {
+            // The map already failed (or was cancelled).
             return;
-        };
-        let _ = promise;
+        }
         match result {
             Ok(v) => {
                 st.chunks[self.index] = Some(v);
@@ -489,7 +491,7 @@ async fn start_worker(inner: &Inner, slot: usize) -> Result<Worker, String> {
     let mut w = spawn::start(name, true).map_err(|e| format!("cannot start a worker: {e}"))?;
     inner.lock().pids[slot] = Some(w.pid);
     if let Some((entry, batch)) = &inner.initializer {
-        let failed = match or_terminate(inner, call(&mut w, entry, batch)).await {
+        let failed = match or_terminate(inner, w.conn.call(entry, batch)).await {
             Wake::Done(Ok(body)) => {
                 let outcome = body.and_then(|b| decode_one::<()>(&b)).and_then(|r| {
                     r.map_err(|p| match p.location {
@@ -520,26 +522,6 @@ async fn start_worker(inner: &Inner, slot: usize) -> Result<Worker, String> {
         }
     }
     Ok(w)
-}
-
-/// Sends one call and reads its answer. `Err` when the channel failed
-/// (the worker died).
-async fn call(w: &mut Worker, entry: &Entry, batch: &[u8]) -> io::Result<Result<Vec<u8>, String>> {
-    w.conn
-        .send(&ToWorker::Call {
-            id: 0,
-            name: entry.name(),
-            hash: entry.hash(),
-            batch,
-        })
-        .await?;
-    match w.conn.recv().await? {
-        Some(FromWorker::Reply { body, .. }) => Ok(body.map_err(|e| e.to_string())),
-        None => Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the channel closed",
-        )),
-    }
 }
 
 /// Waits for a worker whose channel failed, and says how it ended.
@@ -697,13 +679,7 @@ async fn drive(inner: Arc<Inner>, slot: usize, exit: DriverExit) {
                     None => break,
                 }
             };
-            let queued = w.conn.queue(&ToWorker::Call {
-                id: 0,
-                name: job.entry.name(),
-                hash: job.entry.hash(),
-                batch: &job.batch,
-            });
-            match queued {
+            match w.conn.queue_call(job.entry, &job.batch) {
                 Ok(()) => {
                     sent += 1;
                     if inflight.is_empty() {
@@ -995,17 +971,7 @@ fn chunks<A: Serialize>(
     } else {
         chunksize
     };
-    items
-        .chunks(size)
-        .map(|c| {
-            postcard::to_stdvec(c).map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("cannot encode the arguments: {e}"),
-                )
-            })
-        })
-        .collect()
+    items.chunks(size).map(encode_batch).collect()
 }
 
 impl Pool {
@@ -1045,7 +1011,10 @@ impl Pool {
         F::Output: DeserializeOwned + Send + 'static,
     {
         let _ = f;
-        submit_one::<F, A>(&self.inner, &args).map_err(|(_, r)| r)
+        submit_one::<F, A>(&self.inner, &args).map_err(|e| match e {
+            NotQueued::Invalid(e) => e,
+            NotQueued::Refused(why) => why.into_io(),
+        })
     }
 
     /// Runs `f(args…)` in a worker and waits for it (Python `apply`).
@@ -1235,23 +1204,29 @@ fn terminate(inner: &Inner) {
     inner.terminate.set();
 }
 
-fn submit_one<F, A>(inner: &Inner, args: &A) -> Result<Future<F::Output>, (Option<()>, io::Error)>
+/// Why [`submit_one`] did not queue a job.
+enum NotQueued {
+    /// The job cannot run: an unregistered function or arguments that do
+    /// not encode.
+    Invalid(io::Error),
+    /// The pool refused it (closed or broken).
+    Refused(Refusal),
+}
+
+fn submit_one<F, A>(inner: &Inner, args: &A) -> Result<Future<F::Output>, NotQueued>
 where
     F: ProcessFn<A>,
     A: Serialize,
     F::Output: DeserializeOwned + Send + 'static,
 {
-    let entry = entry_of::<F>().map_err(|e| (None, e))?;
-    let batch = encode_one(args).map_err(|e| (None, e))?;
+    let entry = entry_of::<F>().map_err(NotQueued::Invalid)?;
+    let batch = encode_one(args).map_err(NotQueued::Invalid)?;
     let (future, promise) = Future::pending();
     let sink = Box::new(One(Some(promise)));
-    match inner.submit(Job { entry, batch, sink }) {
-        Ok(()) => Ok(future),
-        Err((job, why)) => {
-            drop(job);
-            Err((Some(()), why.into_io()))
-        }
-    }
+    inner
+        .submit(Job { entry, batch, sink })
+        .map(|()| future)
+        .map_err(|(_job, why)| NotQueued::Refused(why))
 }
 
 fn imap_impl<F, A, I>(
@@ -1498,11 +1473,9 @@ impl ProcessPoolExecutor {
         let _ = f;
         match submit_one::<F, A>(&self.inner, &args) {
             Ok(fut) => Ok(fut),
-            Err((None, e)) => Err(SubmitError::Invalid(args, e.to_string().into())),
-            Err((Some(()), _)) => Err(match self.inner.broken_reason() {
-                Some(why) => SubmitError::Broken(args, why),
-                None => SubmitError::ShutDown(args),
-            }),
+            Err(NotQueued::Invalid(e)) => Err(SubmitError::Invalid(args, e.to_string().into())),
+            Err(NotQueued::Refused(Refusal::Broken(why))) => Err(SubmitError::Broken(args, why)),
+            Err(NotQueued::Refused(Refusal::Closed)) => Err(SubmitError::ShutDown(args)),
         }
     }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::registry::{self, Entry, ProcessFn};
 use super::spawn::{self, describe_exit};
-use super::wire::{Batch, FromWorker, RemotePanic, ToWorker};
+use super::wire::{Batch, RemotePanic, ToWorker};
 use crate::executor::{Future, Promise};
 use crate::sync::Event;
 
@@ -80,14 +80,19 @@ pub(crate) fn entry_of<F: 'static>() -> io::Result<&'static Entry> {
     })
 }
 
-/// The postcard encoding of a batch of one call.
-pub(crate) fn encode_one<A: Serialize>(args: &A) -> io::Result<Vec<u8>> {
-    postcard::to_stdvec(std::slice::from_ref(args)).map_err(|e| {
+/// The postcard encoding of a batch of calls (`Vec<Args>`).
+pub(crate) fn encode_batch<A: Serialize>(calls: &[A]) -> io::Result<Vec<u8>> {
+    postcard::to_stdvec(calls).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("cannot encode the arguments: {e}"),
         )
     })
+}
+
+/// The postcard encoding of a batch of one call.
+pub(crate) fn encode_one<A: Serialize>(args: &A) -> io::Result<Vec<u8>> {
+    encode_batch(std::slice::from_ref(args))
 }
 
 /// Decodes the reply to a batch of one call.
@@ -227,26 +232,9 @@ async fn converse<R: DeserializeOwned>(
     batch: &[u8],
     promise: &mut Option<Promise<R>>,
 ) -> io::Result<()> {
-    worker
-        .conn
-        .send(&ToWorker::Call {
-            id: 0,
-            name: entry.name(),
-            hash: entry.hash(),
-            batch,
-        })
-        .await?;
-    let Some(FromWorker::Reply { body, .. }) = worker.conn.recv().await? else {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the channel closed",
-        ));
-    };
+    let body = worker.conn.call(entry, batch).await?;
     let p = promise.take().expect("answered once");
-    let code = match body
-        .map_err(|e| e.to_string())
-        .and_then(|b| decode_one::<R>(&b))
-    {
+    let code = match body.and_then(|b| decode_one::<R>(&b)) {
         Ok(Ok(v)) => {
             let _ = p.set_result(v);
             0
@@ -359,16 +347,12 @@ impl SignalPump {
                 } else {
                     pid
                 };
-                let _ = kill_raw(target, sig);
+                let _ = crate::process::sys::kill_target(target, sig);
             }
             Poll::<()>::Pending
         })
         .await;
     }
-}
-
-fn kill_raw(target: u32, sig: i32) -> io::Result<()> {
-    crate::process::sys::kill_target(target, sig)
 }
 
 /// Marks the process exited when the monitor task ends, however it ends.

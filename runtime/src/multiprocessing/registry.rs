@@ -194,11 +194,8 @@ where
         }
     });
     let start = out.len();
-    match postcard::to_extend(&results, std::mem::take(out)) {
-        Ok(v) => {
-            *out = v;
-            Ok(())
-        }
+    match postcard::to_io(&results, &mut *out) {
+        Ok(_) => Ok(()),
         Err(e) => {
             out.truncate(start);
             Err(format!("cannot encode the results: {e}"))

@@ -12,6 +12,7 @@ use std::sync::{Mutex, OnceLock};
 
 use futures_util::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::registry::Entry;
 use super::wire::{self, FromWorker, ToWorker};
 use super::worker;
 use crate::net::UnixStream;
@@ -173,6 +174,36 @@ impl Conn {
     /// Adds one message to the next [`flush`](Conn::flush).
     pub(crate) fn queue(&mut self, msg: &ToWorker<'_>) -> io::Result<()> {
         wire::encode(msg, &mut self.wbuf)
+    }
+
+    /// Adds a call of `entry` on `batch` to the next [`flush`](Conn::flush).
+    pub(crate) fn queue_call(&mut self, entry: &Entry, batch: &[u8]) -> io::Result<()> {
+        self.queue(&ToWorker::Call {
+            id: 0,
+            name: entry.name(),
+            hash: entry.hash(),
+            batch,
+        })
+    }
+
+    /// Sends one call and reads its answer: the encoded results, or why
+    /// there are none. `Err` when the channel failed (the worker died).
+    ///
+    /// Not cancel safe (see [`flush`](Conn::flush)).
+    pub(crate) async fn call(
+        &mut self,
+        entry: &Entry,
+        batch: &[u8],
+    ) -> io::Result<Result<Vec<u8>, String>> {
+        self.queue_call(entry, batch)?;
+        self.flush().await?;
+        match self.recv().await? {
+            Some(FromWorker::Reply { body, .. }) => Ok(body.map_err(|e| e.to_string())),
+            None => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the channel closed",
+            )),
+        }
     }
 
     /// Writes what was queued.

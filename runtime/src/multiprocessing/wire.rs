@@ -93,17 +93,26 @@ impl<R> Batch<R> {
 
 /// Appends the frame of `msg` to `buf` (which may hold earlier frames).
 pub(crate) fn encode<T: Serialize>(msg: &T, buf: &mut Vec<u8>) -> io::Result<()> {
-    // Into a vector of its own: a failure leaves `buf`'s frames intact.
-    let payload = postcard::to_stdvec(msg).map_err(io::Error::other)?;
-    if payload.len() > MAX_FRAME {
+    let start = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    // Straight into `buf` (no copy of the payload); a failure takes back
+    // only this frame's bytes, the frames before it stay.
+    let len = match postcard::to_io(msg, &mut *buf) {
+        Ok(_) => buf.len() - start - 4,
+        Err(e) => {
+            buf.truncate(start);
+            return Err(io::Error::other(e));
+        }
+    };
+    if len > MAX_FRAME {
+        buf.truncate(start);
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "message too large for a worker frame",
         ));
     }
-    let len = u32::try_from(payload.len()).map_err(io::Error::other)?;
-    buf.extend_from_slice(&len.to_le_bytes());
-    buf.extend_from_slice(&payload);
+    let len = u32::try_from(len).map_err(io::Error::other)?;
+    buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
     Ok(())
 }
 
