@@ -94,7 +94,7 @@ pub(crate) fn process_fn_impl(attr: TokenStream, item: TokenStream) -> TokenStre
                 #p::run_batch::<#args, _>(#name, input, out)
             }
 
-            static ENTRY: #p::Entry = #p::Entry::new(
+            static ENTRY: #p::Entry = #p::Entry::new::<#args, #ret>(
                 // The fn item's type name: its path, enclosing functions
                 // included, so two nested `fn work`s of one module differ.
                 || ::core::any::type_name_of_val(&#name),

@@ -7,7 +7,7 @@ use myrt::executor::{
     as_completed, wait, Executor, FutureError, ReturnWhen, SubmitError, ThreadPoolExecutor,
 };
 use myrt::io::StreamExt;
-use myrt::multiprocessing::ProcessPoolExecutor;
+use myrt::multiprocessing::{call, ProcessPoolExecutor};
 
 #[myrt::process_fn]
 fn cube(x: i64) -> i64 {
@@ -159,4 +159,69 @@ async fn a_worker_killed_while_idle_breaks_the_executor_without_a_job() {
         why.contains("SIGKILL") && why.contains("while idle"),
         "{why}"
     );
+}
+
+fn not_registered(x: i64) -> i64 {
+    x
+}
+
+/// Code generic over `Executor`: `call(f, args)` jobs and `map` of a
+/// process function, the same on a thread pool and a process pool.
+fn sum_of_cubes<E: Executor>(pool: &E) -> i64 {
+    let futures: Vec<_> = (1..=4)
+        .map(|x| pool.submit(call(cube, (x,))).unwrap())
+        .collect();
+    let submitted: i64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+    let mapped: i64 = pool.map(cube, 1..=4).unwrap().map(Result::unwrap).sum();
+    assert_eq!(submitted, mapped);
+    submitted
+}
+
+#[myrt::test]
+async fn the_executor_trait_runs_the_same_generic_code_on_both_pools() {
+    let ex = ProcessPoolExecutor::new(2).unwrap();
+    let threads = ThreadPoolExecutor::new();
+    let (on_processes, on_threads) = myrt::task::spawn_blocking(move || {
+        let r = (sum_of_cubes(&ex), sum_of_cubes(&threads));
+        // The process pool really ran them elsewhere: a call through the
+        // trait reports a worker's pid.
+        let pid = Executor::submit(&ex, call(my_pid, ())).unwrap();
+        assert_ne!(pid.result().unwrap(), std::process::id());
+        let here = Executor::submit(&threads, call(my_pid, ())).unwrap();
+        assert_eq!(here.result().unwrap(), std::process::id());
+        Executor::shutdown(&ex, true, false);
+        let late = Executor::submit(&ex, call(cube, (1,))).unwrap_err();
+        assert!(late.is_shut_down(), "{late}");
+        r
+    })
+    .await
+    .unwrap();
+    assert_eq!((on_processes, on_threads), (100, 100));
+}
+
+#[myrt::test]
+async fn the_executor_trait_refuses_closures_and_unregistered_functions() {
+    let ex = ProcessPoolExecutor::new(1).unwrap();
+    let e = Executor::submit(&ex, || 5).unwrap_err();
+    assert!(matches!(e, SubmitError::Invalid(..)), "{e:?}");
+    assert!(e.to_string().contains("call(f, args)"), "{e}");
+    // The closure is handed back intact.
+    assert_eq!(e.into_inner()(), 5);
+
+    let e = Executor::submit(&ex, call(not_registered, (1,))).unwrap_err();
+    assert!(e.to_string().contains("#[myrt::process_fn]"), "{e}");
+    assert_eq!(myrt::executor::Job::run(e.into_inner()), 1);
+
+    let e = Executor::map(&ex, |x: i64| x, [1, 2]).err().unwrap();
+    assert!(matches!(e, SubmitError::Invalid(..)), "{e:?}");
+    let e = Executor::map(&ex, not_registered, [1, 2]).err().unwrap();
+    assert!(matches!(e, SubmitError::Invalid(..)), "{e:?}");
+
+    // Still serving: the refusals broke nothing.
+    let m = Executor::map_timeout(&ex, cube, [2, 3], Duration::from_secs(600)).unwrap();
+    let got = myrt::task::spawn_blocking(move || m.collect::<Result<Vec<_>, _>>())
+        .await
+        .unwrap();
+    assert_eq!(got.unwrap(), [8, 27]);
+    ex.shutdown_async(false).await;
 }

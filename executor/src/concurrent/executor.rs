@@ -1,5 +1,7 @@
-//! The [`Executor`] trait, [`SubmitError`] and the [`Map`] iterator.
+//! The [`Executor`] and [`Job`] traits, [`SubmitError`] and the [`Map`]
+//! iterator.
 
+use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
@@ -76,21 +78,64 @@ impl<F> fmt::Display for SubmitError<F> {
 
 impl<F> std::error::Error for SubmitError<F> {}
 
-/// Something that runs closures and hands back a [`Future`] for each
+/// A unit of work an [`Executor`] runs: what Python passes to
+/// `Executor.submit(fn, *args)`.
+///
+/// Every `FnOnce() -> T + Send + 'static` closure is a job. So is a call of
+/// a function registered for another process (the `myrt` crate's
+/// `multiprocessing::call(f, args)`): a thread pool runs it in place, a
+/// process pool sends it to a worker, so generic code over `E: Executor`
+/// works with both. A closure cannot cross into another process: a process
+/// pool refuses it with [`SubmitError::Invalid`], as Python's
+/// `ProcessPoolExecutor` refuses what it cannot pickle.
+pub trait Job: Send + Sized + 'static {
+    /// What the job returns.
+    type Output: Send + 'static;
+
+    /// Runs the job on the calling thread.
+    fn run(self) -> Self::Output;
+
+    /// The job as a call of a registered function, for an executor whose
+    /// workers are other processes: the fn item's type id and the argument
+    /// tuple. `None` (the default, and what closures give) for a job that
+    /// can only run in this process.
+    #[doc(hidden)]
+    fn __remote(&self) -> Option<(std::any::TypeId, &dyn Any)> {
+        None
+    }
+}
+
+impl<F, T> Job for F
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    type Output = T;
+
+    fn run(self) -> T {
+        self()
+    }
+}
+
+/// Something that runs [`Job`]s and hands back a [`Future`] for each
 /// (Python `concurrent.futures.Executor`).
 ///
 /// Implemented by [`ThreadPoolExecutor`](super::ThreadPoolExecutor); the
-/// `myrt` runtime's `Handle` implements it over its blocking pool.
+/// `myrt` runtime's `Handle` implements it over its blocking pool, and its
+/// `multiprocessing::ProcessPoolExecutor` over worker processes.
 pub trait Executor {
-    /// Schedules `f` to run and returns the [`Future`] of its result.
+    /// Schedules `job` (usually a closure) to run and returns the
+    /// [`Future`] of its result.
     ///
-    /// A panic in `f` is caught and reported as [`FutureError::Panicked`].
+    /// A panic in the job is caught and reported as
+    /// [`FutureError::Panicked`].
     ///
     /// # Errors
     ///
     /// [`SubmitError::ShutDown`] after [`shutdown`](Executor::shutdown),
-    /// [`SubmitError::Broken`] if the executor cannot run jobs any more;
-    /// both hand `f` back.
+    /// [`SubmitError::Broken`] if the executor cannot run jobs any more,
+    /// [`SubmitError::Invalid`] if this executor cannot run this kind of
+    /// job (a closure given to a process pool); each hands the job back.
     ///
     /// # Examples
     ///
@@ -103,10 +148,7 @@ pub trait Executor {
     /// pool.shutdown(true, false);
     /// assert!(pool.submit(|| "late").unwrap_err().is_shut_down());
     /// ```
-    fn submit<F, T>(&self, f: F) -> Result<Future<T>, SubmitError<F>>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static;
+    fn submit<J: Job>(&self, job: J) -> Result<Future<J::Output>, SubmitError<J>>;
 
     /// Stops accepting jobs.
     ///

@@ -41,7 +41,7 @@ mod thread_pool;
 mod wait;
 
 pub use error::{FutureError, PanicPayload};
-pub use executor::{Executor, Map, SubmitError};
+pub use executor::{Executor, Job, Map, SubmitError};
 pub use future::Future;
 pub use promise::Promise;
 pub use thread_pool::{BuildError, Builder, ThreadPoolExecutor};

@@ -3,7 +3,7 @@
 //! # Implementation
 //!
 //! A job is a single allocation: the future's shared state and the closure
-//! side by side (`JobCell`); the queues hold it as `Arc<dyn Job>` and the
+//! side by side (`JobCell`); the queues hold it as `Arc<dyn Queued>` and the
 //! returned [`Future`] as `Arc<dyn Shared<T>>`.
 //!
 //! Two queues, each behind its own `Mutex`: `submit` pushes onto the
@@ -35,7 +35,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, PoisonError};
 
 use super::future::{complete, Core, End, Outcome, Shared};
-use super::{Executor, Future, SubmitError};
+use super::{Executor, Future, Job, SubmitError};
 use crate::loom::{lock, spin_loop, thread, AtomicUsize, Condvar, Mutex, Ordering, UnsafeCell};
 
 type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync + 'static>;
@@ -46,7 +46,7 @@ type Initializer = Arc<dyn Fn() -> Result<(), String> + Send + Sync + 'static>;
 ///
 /// Each method may only be called by the thread that removed this job's
 /// one entry from the pool's queues (under the queue's lock), once.
-trait Job: Send + Sync {
+trait Queued: Send + Sync {
     /// Runs the job unless its future was cancelled.
     unsafe fn run(self: Arc<Self>);
     /// Finishes the future with a broken-pool error.
@@ -88,10 +88,10 @@ impl<T: Send, F: Send> Shared<T> for JobCell<T, F> {
     }
 }
 
-impl<T, F> Job for JobCell<T, F>
+impl<T, F> Queued for JobCell<T, F>
 where
     T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
+    F: Job<Output = T>,
 {
     unsafe fn run(self: Arc<Self>) {
         // SAFETY: we own the queue entry (the trait's contract).
@@ -101,7 +101,7 @@ where
         if !self.core.set_running() {
             return;
         }
-        let outcome = match catch_unwind(AssertUnwindSafe(f)) {
+        let outcome = match catch_unwind(AssertUnwindSafe(|| f.run())) {
             Ok(v) => Outcome::Value(v),
             Err(payload) => Outcome::panicked(payload),
         };
@@ -124,7 +124,7 @@ where
     }
 }
 
-type Queue = VecDeque<Arc<dyn Job>>;
+type Queue = VecDeque<Arc<dyn Queued>>;
 
 struct PoolState {
     /// Jobs submitted since the last refill of the outbox, oldest first.
@@ -200,7 +200,7 @@ impl PoolShared {
     }
 
     /// The next job for a worker, or `None` when it should exit.
-    fn next_job(&self) -> Option<Arc<dyn Job>> {
+    fn next_job(&self) -> Option<Arc<dyn Queued>> {
         let mut spun = SPIN_ROUNDS == 0;
         loop {
             let mut out = lock(&self.outbox);
@@ -373,11 +373,7 @@ impl Default for ThreadPoolExecutor {
 }
 
 impl Executor for ThreadPoolExecutor {
-    fn submit<F, T>(&self, f: F) -> Result<Future<T>, SubmitError<F>>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
+    fn submit<J: Job>(&self, f: J) -> Result<Future<J::Output>, SubmitError<J>> {
         let cell = Arc::new(JobCell {
             core: Core::new(),
             job: UnsafeCell::new(Some(f)),
@@ -402,7 +398,7 @@ impl Executor for ThreadPoolExecutor {
                 None => SubmitError::ShutDown(f),
             });
         }
-        st.inbox.push_back(Arc::clone(&cell) as Arc<dyn Job>);
+        st.inbox.push_back(Arc::clone(&cell) as Arc<dyn Queued>);
         shared.inbox_len.store(st.inbox.len(), Ordering::Release);
         // Every queued job, this one included, needs an idle worker of its
         // own: a spinner takes one job, and so does a signalled sleeper.

@@ -9,6 +9,7 @@
 //! | `Process(target=f, args=(x,)).start()` | [`Process::new`]`(f, (x,)).start()` → [`ProcessHandle`] |
 //! | `Pool(n)`, `apply_async`, `map`, `imap`, `imap_unordered`, `starmap` | [`Pool`] |
 //! | `ProcessPoolExecutor(n)`, `submit`, `map`, `shutdown` | [`ProcessPoolExecutor`] |
+//! | `executor.submit(f, *args)` on any executor | [`Executor::submit`](crate::executor::Executor::submit)`(`[`call`]`(f, args))` |
 //! | `Queue(maxsize)`, `put`, `get`, `close` | [`Queue`] (passed to a process as an argument) |
 //! | `a, b = Pipe()`, `send`, `recv` | [`Pipe::new`] → two [`Connection`]s |
 //! | `BrokenProcessPool` | [`FutureError::BrokenPool`](crate::executor::FutureError::BrokenPool) |
@@ -45,7 +46,7 @@ mod worker;
 pub use pool::{IMap, IMapIter, Pool, PoolBuilder, ProcessPoolExecutor};
 pub use process::{Process, ProcessHandle};
 pub use queue::{Connection, GetError, Pipe, PutError, Queue};
-pub use registry::ProcessFn;
+pub use registry::{call, Call, ProcessFn};
 pub use wire::RemotePanic;
 
 /// Serves as a worker and exits if this process was started as one;

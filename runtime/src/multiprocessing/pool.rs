@@ -2,6 +2,7 @@
 //! (Python `concurrent.futures.ProcessPoolExecutor`): one engine, two
 //! policies when a worker dies.
 
+use std::any::{Any, TypeId};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future as StdFuture;
@@ -19,10 +20,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::process::{decode_one, encode_batch, encode_one, entry_of};
-use super::registry::{Entry, ProcessFn};
+use super::registry::{self, decode_any, DecodeAny, Entry, ProcessFn};
 use super::spawn::{self, describe_exit, Worker};
 use super::wire::{Batch, FromWorker, RemotePanic, ToWorker};
-use crate::executor::{Future, FutureError, Map, PanicPayload, Promise, SubmitError};
+use crate::executor::{
+    self, Executor, Future, FutureError, Map, PanicPayload, Promise, SubmitError,
+};
 use crate::sync::{Event, Queue};
 
 // ---------------------------------------------------------------------------
@@ -53,20 +56,31 @@ struct Job {
     sink: Box<dyn Sink>,
 }
 
-/// One call completing one [`Promise`].
-struct One<R>(Option<Promise<R>>);
+/// One call completing one [`Promise`]; `decode` is the function's
+/// [`DecodeAny`], whose value is an `R`.
+struct One<R>(Option<Promise<R>>, DecodeAny);
 
-impl<R: DeserializeOwned + Send + 'static> Sink for One<R> {
+impl<R: Send + 'static> Sink for One<R> {
     fn start(&mut self) -> bool {
         self.0.as_ref().is_some_and(Promise::set_running)
     }
 
     fn reply(mut self: Box<Self>, body: Result<Vec<u8>, String>) {
         let Some(p) = self.0.take() else { return };
-        match body.and_then(|b| decode_one::<R>(&b)) {
-            Ok(Ok(v)) => {
-                let _ = p.set_result(v);
-            }
+        let value = |v: Box<dyn Any + Send>| {
+            v.downcast::<R>()
+                .map(|v| *v)
+                .map_err(|_| "the function's result is not of the expected type".to_owned())
+        };
+        match body.and_then(|b| (self.1)(&b)) {
+            Ok(Ok(v)) => match value(v) {
+                Ok(v) => {
+                    let _ = p.set_result(v);
+                }
+                Err(why) => {
+                    let _ = p.set_remote_panic(why, None);
+                }
+            },
             Ok(Err(RemotePanic { message, location })) => {
                 let _ = p.set_remote_panic(message, location);
             }
@@ -1213,6 +1227,17 @@ enum NotQueued {
     Refused(Refusal),
 }
 
+impl NotQueued {
+    /// The [`SubmitError`] that hands `job` back.
+    fn give_back<J>(self, job: J) -> SubmitError<J> {
+        match self {
+            NotQueued::Invalid(e) => SubmitError::Invalid(job, e.to_string().into()),
+            NotQueued::Refused(Refusal::Broken(why)) => SubmitError::Broken(job, why),
+            NotQueued::Refused(Refusal::Closed) => SubmitError::ShutDown(job),
+        }
+    }
+}
+
 fn submit_one<F, A>(inner: &Inner, args: &A) -> Result<Future<F::Output>, NotQueued>
 where
     F: ProcessFn<A>,
@@ -1221,8 +1246,40 @@ where
 {
     let entry = entry_of::<F>().map_err(NotQueued::Invalid)?;
     let batch = encode_one(args).map_err(NotQueued::Invalid)?;
+    queue_one(inner, entry, batch, decode_any::<F::Output>)
+}
+
+/// A job of another process's kind through the [`Executor`] trait: `job`
+/// must be a call of a registered function whose result is a `T`.
+fn submit_erased<T: Send + 'static>(
+    inner: &Inner,
+    type_id: TypeId,
+    args: &dyn Any,
+) -> Result<Future<T>, NotQueued> {
+    let invalid =
+        |why: String| NotQueued::Invalid(io::Error::new(io::ErrorKind::InvalidInput, why));
+    let entry = registry::by_type(type_id).ok_or_else(|| {
+        invalid("the function cannot run in another process: only functions marked #[myrt::process_fn] can".to_owned())
+    })?;
+    if entry.output_type() != TypeId::of::<T>() {
+        return Err(invalid(format!(
+            "`{}` does not return the expected type",
+            entry.name()
+        )));
+    }
+    let batch = entry.encode(args).map_err(invalid)?;
+    queue_one(inner, entry, batch, entry.decoder())
+}
+
+/// Queues one encoded call of `entry`, its result decoded by `decode`.
+fn queue_one<T: Send + 'static>(
+    inner: &Inner,
+    entry: &'static Entry,
+    batch: Vec<u8>,
+    decode: DecodeAny,
+) -> Result<Future<T>, NotQueued> {
     let (future, promise) = Future::pending();
-    let sink = Box::new(One(Some(promise)));
+    let sink = Box::new(One(Some(promise), decode));
     inner
         .submit(Job { entry, batch, sink })
         .map(|()| future)
@@ -1423,9 +1480,14 @@ impl<R> Unpin for IMap<R> {}
 /// | `ex.shutdown(wait, cancel_futures)` | [`shutdown`](Self::shutdown), [`shutdown_async`](Self::shutdown_async) |
 /// | `BrokenProcessPool` | [`FutureError::BrokenPool`], [`SubmitError::Broken`] |
 ///
-/// It does not implement the [`Executor`](crate::executor::Executor)
-/// trait, whose `submit` takes a closure: a closure cannot cross into
-/// another process. A worker that dies breaks the executor, as in Python:
+/// It implements the [`Executor`] trait too, so code generic over
+/// `E: Executor` runs on it: there a job is a [`call`](super::call)`(f,
+/// args)` (a closure cannot cross into another process and is refused with
+/// [`SubmitError::Invalid`]), and [`Executor::map`] takes the
+/// `#[myrt::process_fn]` itself. The inherent methods of the same names are
+/// found first, so call the trait's as `Executor::submit(&pool, job)`.
+///
+/// A worker that dies breaks the executor, as in Python:
 /// the jobs running and queued fail with [`FutureError::BrokenPool`]
 /// naming the worker and its signal or exit code, later submits are
 /// refused.
@@ -1471,12 +1533,7 @@ impl ProcessPoolExecutor {
         F::Output: DeserializeOwned + Send + 'static,
     {
         let _ = f;
-        match submit_one::<F, A>(&self.inner, &args) {
-            Ok(fut) => Ok(fut),
-            Err(NotQueued::Invalid(e)) => Err(SubmitError::Invalid(args, e.to_string().into())),
-            Err(NotQueued::Refused(Refusal::Broken(why))) => Err(SubmitError::Broken(args, why)),
-            Err(NotQueued::Refused(Refusal::Closed)) => Err(SubmitError::ShutDown(args)),
-        }
+        submit_one::<F, A>(&self.inner, &args).map_err(|e| e.give_back(args))
     }
 
     /// `f(x)` for every item, one job each, results in input order
@@ -1530,19 +1587,12 @@ impl ProcessPoolExecutor {
         I: IntoIterator<Item = A>,
         F::Output: DeserializeOwned + Send + 'static,
     {
-        let mut futures = Vec::new();
-        for item in items {
-            match self.submit(f, (item,)) {
-                Ok(fut) => futures.push(fut),
-                Err(e) => {
-                    for fut in &futures {
-                        fut.cancel();
-                    }
-                    return Err(e.map(drop));
-                }
-            }
-        }
-        Ok(Map::new(futures, deadline))
+        collect_map(
+            items
+                .into_iter()
+                .map(|item| self.submit(f, (item,)).map_err(|e| e.map(drop))),
+            deadline,
+        )
     }
 
     /// Stops accepting jobs (Python `shutdown(wait, cancel_futures)`).
@@ -1583,6 +1633,117 @@ impl ProcessPoolExecutor {
     pub fn pids(&self) -> Vec<u32> {
         self.inner.lock().pids.iter().flatten().copied().collect()
     }
+}
+
+impl Executor for ProcessPoolExecutor {
+    /// Sends `job`, a [`call`](super::call) of a `#[myrt::process_fn]`, to
+    /// a worker.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProcessPoolExecutor::submit`]; a closure is
+    /// [`SubmitError::Invalid`].
+    fn submit<J: executor::Job>(&self, job: J) -> Result<Future<J::Output>, SubmitError<J>> {
+        let queued = match job.__remote() {
+            Some((type_id, args)) => submit_erased::<J::Output>(&self.inner, type_id, args),
+            None => Err(NotQueued::Invalid(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a closure cannot run in another process: submit \
+                 myrt::multiprocessing::call(f, args) of a #[myrt::process_fn] `f`",
+            ))),
+        };
+        queued.map_err(|e| e.give_back(job))
+    }
+
+    fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        ProcessPoolExecutor::shutdown(self, wait, cancel_futures);
+    }
+
+    /// `f(x)` in a worker for every item; `f` must be a
+    /// `#[myrt::process_fn]` of one argument.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProcessPoolExecutor::map`].
+    fn map<F, I, T>(&self, f: F, items: I) -> Result<Map<T>, SubmitError<()>>
+    where
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        T: Send + 'static,
+    {
+        let _ = f;
+        self.map_erased(TypeId::of::<F>(), items, None)
+    }
+
+    /// [`map`](Executor::map) with a time limit counted from this call.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProcessPoolExecutor::map`].
+    fn map_timeout<F, I, T>(
+        &self,
+        f: F,
+        items: I,
+        timeout: Duration,
+    ) -> Result<Map<T>, SubmitError<()>>
+    where
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        T: Send + 'static,
+    {
+        let _ = f;
+        self.map_erased(
+            TypeId::of::<F>(),
+            items,
+            Instant::now().checked_add(timeout),
+        )
+    }
+}
+
+impl ProcessPoolExecutor {
+    /// [`Executor::map`]: one erased call of the function `type_id` per
+    /// item.
+    fn map_erased<I, T>(
+        &self,
+        type_id: TypeId,
+        items: I,
+        deadline: Option<Instant>,
+    ) -> Result<Map<T>, SubmitError<()>>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        T: Send + 'static,
+    {
+        collect_map(
+            items.into_iter().map(|item| {
+                submit_erased::<T>(&self.inner, type_id, &(item,)).map_err(|e| e.give_back(()))
+            }),
+            deadline,
+        )
+    }
+}
+
+/// The [`Map`] of the futures `submitted` yields, or the first refusal
+/// (the futures before it are then cancelled).
+fn collect_map<T>(
+    submitted: impl Iterator<Item = Result<Future<T>, SubmitError<()>>>,
+    deadline: Option<Instant>,
+) -> Result<Map<T>, SubmitError<()>> {
+    let mut futures = Vec::new();
+    for fut in submitted {
+        match fut {
+            Ok(fut) => futures.push(fut),
+            Err(e) => {
+                for fut in &futures {
+                    fut.cancel();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(Map::new(futures, deadline))
 }
 
 impl Drop for ProcessPoolExecutor {

@@ -6,7 +6,7 @@
 //! parent finds a function's entry by the `TypeId` of its fn item type; the
 //! worker by the name the parent sends, checked against the signature hash.
 
-use std::any::TypeId;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 // Filled by constructors before `main` and read afterwards: not a
@@ -23,6 +23,14 @@ use super::wire::{Batch, RemotePanic};
 /// `out`. `Err` means `input` could not be decoded.
 pub type Shim = fn(input: &[u8], out: &mut Vec<u8>) -> Result<(), String>;
 
+/// Encodes a batch of one call from an argument tuple seen as `dyn Any`;
+/// `Err` if it is not the function's tuple or cannot be encoded.
+pub(crate) type EncodeAny = fn(&dyn Any) -> Result<Vec<u8>, String>;
+
+/// Decodes the reply to a batch of one call into the boxed result (or the
+/// remote panic); `Err` if the reply cannot be decoded.
+pub(crate) type DecodeAny = fn(&[u8]) -> Result<Result<Box<dyn Any + Send>, RemotePanic>, String>;
+
 /// One registered function. Built by `#[myrt::process_fn]`; not meant to be
 /// written by hand.
 pub struct Entry {
@@ -30,24 +38,50 @@ pub struct Entry {
     hash: u64,
     type_id: fn() -> TypeId,
     shim: Shim,
+    output: fn() -> TypeId,
+    encode: EncodeAny,
+    decode: DecodeAny,
 }
 
 impl Entry {
-    /// An entry for the function whose full path `name` returns (its fn
-    /// item's type name), whose signature hashes to `hash`, whose fn item
-    /// type's id `type_id` returns and that `shim` runs.
-    pub const fn new(
+    /// An entry for the function taking the tuple `Args` and returning `R`,
+    /// whose full path `name` returns (its fn item's type name), whose
+    /// signature hashes to `hash`, whose fn item type's id `type_id`
+    /// returns and that `shim` runs.
+    pub const fn new<Args, R>(
         name: fn() -> &'static str,
         hash: u64,
         type_id: fn() -> TypeId,
         shim: Shim,
-    ) -> Self {
+    ) -> Self
+    where
+        Args: Serialize + 'static,
+        R: DeserializeOwned + Send + 'static,
+    {
         Entry {
             name,
             hash,
             type_id,
             shim,
+            output: TypeId::of::<R>,
+            encode: encode_any::<Args>,
+            decode: decode_any::<R>,
         }
+    }
+
+    /// The `TypeId` of what the function returns.
+    pub(crate) fn output_type(&self) -> TypeId {
+        (self.output)()
+    }
+
+    /// Encodes a batch of one call (see [`EncodeAny`]).
+    pub(crate) fn encode(&self, args: &dyn Any) -> Result<Vec<u8>, String> {
+        (self.encode)(args)
+    }
+
+    /// The function's [`DecodeAny`].
+    pub(crate) fn decoder(&self) -> DecodeAny {
+        self.decode
     }
 
     /// The function's full path (`crate::module::name`).
@@ -97,6 +131,22 @@ pub(crate) fn by_type(id: TypeId) -> Option<&'static Entry> {
 /// The entry named `name`.
 pub(crate) fn by_name(name: &str) -> Option<&'static Entry> {
     registry().iter().copied().find(|e| e.name() == name)
+}
+
+/// The [`EncodeAny`] of a function taking the tuple `A`.
+fn encode_any<A: Serialize + 'static>(args: &dyn Any) -> Result<Vec<u8>, String> {
+    let args = args
+        .downcast_ref::<A>()
+        .ok_or("the arguments are not of the function's parameter types")?;
+    super::process::encode_one(args).map_err(|e| e.to_string())
+}
+
+/// The [`DecodeAny`] of a function returning `R`.
+pub(crate) fn decode_any<R: DeserializeOwned + Send + 'static>(
+    body: &[u8],
+) -> Result<Result<Box<dyn Any + Send>, RemotePanic>, String> {
+    let r = super::process::decode_one::<R>(body)?;
+    Ok(r.map(|v| Box::new(v) as Box<dyn Any + Send>))
 }
 
 /// FNV-1a over `s`: the signature hash `#[myrt::process_fn]` records.
@@ -155,6 +205,66 @@ process_fn_arity!(A1, A2, A3);
 process_fn_arity!(A1, A2, A3, A4);
 process_fn_arity!(A1, A2, A3, A4, A5);
 process_fn_arity!(A1, A2, A3, A4, A5, A6);
+
+/// A call of `f(args…)` as a [`Job`](crate::executor::Job), for code
+/// generic over [`Executor`](crate::executor::Executor) (Python
+/// `executor.submit(f, *args)` with either kind of pool): a thread pool
+/// runs it in place, a
+/// [`ProcessPoolExecutor`](super::ProcessPoolExecutor) in a worker (then
+/// `f` must be a `#[myrt::process_fn]`). Made by [`call`].
+#[derive(Clone, Copy, Debug)]
+pub struct Call<F, A> {
+    f: F,
+    args: A,
+}
+
+/// `f(args…)` as a [`Job`](crate::executor::Job) any executor can run;
+/// `args` is the argument tuple (`(x,)` for one).
+///
+/// # Examples
+///
+/// ```no_run
+/// use myrt::executor::{Executor, ThreadPoolExecutor};
+/// use myrt::multiprocessing::{call, ProcessPoolExecutor};
+///
+/// #[myrt::process_fn]
+/// fn square(x: u64) -> u64 {
+///     x * x
+/// }
+///
+/// fn total<E: Executor>(pool: &E) -> u64 {
+///     let futures: Vec<_> = (1..=3).map(|x| pool.submit(call(square, (x,))).unwrap()).collect();
+///     futures.into_iter().map(|f| f.result().unwrap()).sum()
+/// }
+///
+/// # fn main() -> std::io::Result<()> {
+/// # myrt::process::bootstrap();
+/// assert_eq!(total(&ThreadPoolExecutor::new()), 14);
+/// assert_eq!(total(&ProcessPoolExecutor::new(2)?), 14);
+/// # Ok(())
+/// # }
+/// ```
+#[doc(alias = "submit")]
+pub fn call<F: ProcessFn<A>, A>(f: F, args: A) -> Call<F, A> {
+    Call { f, args }
+}
+
+impl<F, A> crate::executor::Job for Call<F, A>
+where
+    F: ProcessFn<A>,
+    A: Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = F::Output;
+
+    fn run(self) -> F::Output {
+        self.f.call(self.args)
+    }
+
+    fn __remote(&self) -> Option<(TypeId, &dyn Any)> {
+        Some((TypeId::of::<F>(), &self.args))
+    }
+}
 
 /// The body of every shim: decodes the batch, calls `f` on each argument
 /// tuple (a panic is caught and reported for that call alone) and encodes

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use myrt_executor::concurrent::{self, Executor, Promise, SubmitError};
+use myrt_executor::concurrent::{self, Executor, Job, Promise, SubmitError};
 
 use super::Handle;
 use crate::task::JoinHandle;
@@ -132,11 +132,7 @@ impl Handle {
 /// the runtime is dropped. Submitting after the runtime has shut down is
 /// [`SubmitError::ShutDown`].
 impl Executor for Handle {
-    fn submit<F, T>(&self, f: F) -> Result<concurrent::Future<T>, SubmitError<F>>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
+    fn submit<J: Job>(&self, f: J) -> Result<concurrent::Future<J::Output>, SubmitError<J>> {
         if self.driver.is_shutdown() {
             return Err(SubmitError::ShutDown(f));
         }
@@ -146,7 +142,7 @@ impl Executor for Handle {
         let job = self.spawn_blocking(move || {
             let promise = guard.0.take().expect("promise taken once");
             if promise.set_running() {
-                finish(promise, catch_unwind(AssertUnwindSafe(f)));
+                finish(promise, catch_unwind(AssertUnwindSafe(|| f.run())));
             }
         });
         link.arm(job, &fut);
