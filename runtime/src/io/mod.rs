@@ -21,8 +21,11 @@
 //! ```
 
 mod async_fd;
+pub(crate) mod compat;
+pub(crate) mod read_buf;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use read_buf::ReadBuf;
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AllowStdIo, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,

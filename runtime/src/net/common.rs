@@ -299,6 +299,41 @@ macro_rules! stream_impls {
                     .try_io($crate::driver::scheduled_io::Direction::Read, || (&*io).read(buf))
             }
 
+            /// [`try_read`](Self::try_read) into a [`ReadBuf`](crate::io::ReadBuf)
+            /// whose room need not be initialised (nothing is zeroed).
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock`, or the OS error of the read.
+            pub fn try_read_buf(&self, buf: &mut $crate::io::ReadBuf<'_>) -> std::io::Result<usize> {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(self.io.get_ref());
+                self.io
+                    .registration()
+                    .try_io($crate::driver::scheduled_io::Direction::Read, || buf.read_from_fd(fd))
+            }
+
+            /// Reads into the spare capacity of `vec` (reserving 8 KiB if
+            /// it has none), without zeroing it, and returns how many bytes
+            /// were appended; `Ok(0)` is EOF (tokio's `read_buf`).
+            ///
+            /// # Errors
+            ///
+            /// The OS error of the read, or a shut-down runtime.
+            ///
+            /// # Cancel safety
+            ///
+            /// Cancel safe: bytes are only taken from the socket when they
+            /// are appended and the count returned.
+            pub async fn read_buf(&self, vec: &mut Vec<u8>) -> std::io::Result<usize> {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(self.io.get_ref());
+                self.io
+                    .registration()
+                    .async_io($crate::driver::scheduled_io::Direction::Read, || {
+                        $crate::io::read_buf::read_fd_into_vec(fd, vec)
+                    })
+                    .await
+            }
+
             /// Writes without waiting: `WouldBlock` unless writability was seen
             #[doc = concat!("(wait with [`writable`](", stringify!($Stream), "::writable) first).")]
             ///

@@ -246,8 +246,47 @@ macro_rules! stream_io_impls {
             ) -> std::task::Poll<std::io::Result<usize>> {
                 use std::io::Read;
                 let io = self.io.get_ref();
+                self.poll_read_op(cx, buf.len(), || (&*io).read(&mut *buf))
+            }
+
+            /// Reads into the room left in `buf`, which need not be
+            /// initialised; `Ok(0)` at EOF (or when `buf` is full).
+            ///
+            /// # Errors
+            ///
+            /// The OS error of the read, or a shut-down runtime.
+            pub fn poll_read_buf(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut $crate::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(self.io.get_ref());
+                let len = buf.remaining();
+                self.poll_read_op(cx, len, || buf.read_from_fd(fd))
+            }
+
+            /// Reads into `room`, which need not be initialised: the
+            /// count of bytes initialised at its start.
+            #[cfg(any(feature = "hyper", feature = "tokio-io"))]
+            pub(crate) fn poll_read_uninit(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                room: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(self.io.get_ref());
+                let len = room.len();
+                self.poll_read_op(cx, len, || $crate::io::read_buf::raw::read(fd, &mut *room))
+            }
+
+            /// Runs `read` (a read of at most `len` bytes) once the stream
+            /// is readable, until it does not say `WouldBlock`.
+            fn poll_read_op(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                len: usize,
+                mut read: impl FnMut() -> std::io::Result<usize>,
+            ) -> std::task::Poll<std::io::Result<usize>> {
                 let reg = self.io.registration();
-                let len = buf.len();
                 loop {
                     let ev = match reg.poll_ready(cx, $crate::driver::scheduled_io::Direction::Read)
                     {
@@ -255,7 +294,7 @@ macro_rules! stream_io_impls {
                         std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
                         std::task::Poll::Pending => return std::task::Poll::Pending,
                     };
-                    match (&*io).read(&mut *buf) {
+                    match read() {
                         // A short read drained the socket: clear the readiness
                         // now (epoll reports the next arrival as a new event,
                         // and the tick check keeps one that already came),
@@ -359,6 +398,106 @@ macro_rules! forward_async_io {
                 std::task::Poll::Ready(Ok(()))
             }
             fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $w = &*self;
+                std::task::Poll::Ready($ws.shutdown_write())
+            }
+        }
+
+        #[cfg(feature = "hyper")]
+        impl ::hyper::rt::Read for $R {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: ::hyper::rt::ReadBufCursor<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $r = &*self;
+                $crate::io::compat::hyper_read_uninit(cx, buf, |cx, room| {
+                    $rs.poll_read_uninit(cx, room)
+                })
+            }
+        }
+
+        #[cfg(feature = "hyper")]
+        impl ::hyper::rt::Write for $W {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $w = &*self;
+                $ws.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $w = &*self;
+                $ws.poll_write_vectored_ref(cx, bufs)
+            }
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $w = &*self;
+                std::task::Poll::Ready($ws.shutdown_write())
+            }
+        }
+
+        #[cfg(feature = "tokio-io")]
+        impl ::tokio::io::AsyncRead for $R {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut ::tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $r = &*self;
+                $crate::io::compat::tokio_read_uninit(cx, buf, |cx, room| {
+                    $rs.poll_read_uninit(cx, room)
+                })
+            }
+        }
+
+        #[cfg(feature = "tokio-io")]
+        impl ::tokio::io::AsyncWrite for $W {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $w = &*self;
+                $ws.poll_write_ref(cx, buf)
+            }
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $w = &*self;
+                $ws.poll_write_vectored_ref(cx, bufs)
+            }
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+            fn poll_shutdown(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
