@@ -21,7 +21,9 @@ use myrt_examples::hyper_service::handle;
 
 #[myrt::main]
 async fn main() -> ExitCode {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let listener = match TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -37,7 +39,10 @@ async fn main() -> ExitCode {
         let _ = myrt::signal::ctrl_c().await;
     };
     let server = Server::new().grace_period(Duration::from_secs(5));
-    match server.serve_with_shutdown(listener, service_fn(handle), ctrl_c).await {
+    match server
+        .serve_with_shutdown(listener, service_fn(handle), ctrl_c)
+        .await
+    {
         Ok(report) => {
             println!(
                 "hyper_server: stopped; {} connections finished, {} aborted",

@@ -2,3 +2,4 @@
 //! an example shares with its benchmark twin on another runtime.
 
 pub mod hyper_service;
+pub mod tls;

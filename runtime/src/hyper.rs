@@ -427,10 +427,14 @@ impl Server {
     {
         let state = match self.protocols {
             Protocols::Http1 => State::H1 {
-                conn: self.http1.serve_connection(Rewind::new(io, Vec::new()), service),
+                conn: self
+                    .http1
+                    .serve_connection(Rewind::new(io, Vec::new()), service),
             },
             Protocols::Http2 => State::H2 {
-                conn: self.http2.serve_connection(Rewind::new(io, Vec::new()), service),
+                conn: self
+                    .http2
+                    .serve_connection(Rewind::new(io, Vec::new()), service),
             },
             Protocols::Auto => State::Detect {
                 io: Some(io),
@@ -658,7 +662,11 @@ impl<I, S: HttpService<Incoming>> fmt::Debug for Connection<I, S> {
 /// Reads the connection's first bytes until they are the HTTP/2 preface
 /// (`Some(true)`) or cannot be (`Some(false)`); `None` at EOF or on an
 /// error before either.
-fn detect<I: Read + Unpin>(io: &mut I, seen: &mut Vec<u8>, cx: &mut Context<'_>) -> Poll<Option<bool>> {
+fn detect<I: Read + Unpin>(
+    io: &mut I,
+    seen: &mut Vec<u8>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<bool>> {
     loop {
         let mut room = [0u8; 24];
         let want = PREFACE.len() - seen.len();
@@ -801,11 +809,43 @@ impl GracefulShutdown {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
+        self.spawn_after(async move { Some(conn) });
+    }
+
+    /// [`spawn`](Self::spawn) for a connection that needs work first, in
+    /// its task (a TLS handshake): `setup` gives the [`Connection`], or
+    /// `None` to give up. A setup still running at
+    /// [`shutdown`](Self::shutdown) is dropped, closing its stream.
+    ///
+    /// # Panics
+    ///
+    /// Outside a myrt runtime, as [`spawn`](Self::spawn).
+    pub fn spawn_after<F, I, S, B>(&mut self, setup: F)
+    where
+        F: Future<Output = Option<Connection<I, S>>> + Send + 'static,
+        I: Read + Write + Unpin + Send + 'static,
+        S: HttpService<Incoming, ResBody = B> + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<BoxError>,
+        B: Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
+    {
+        self.reap_finished();
         let stop = Arc::clone(&self.stop);
         self.tasks.spawn(async move {
+            let mut wait = std::pin::pin!(stop.wait());
+            let mut setup = std::pin::pin!(setup);
+            let conn = std::future::poll_fn(|cx| {
+                if wait.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                setup.as_mut().poll(cx)
+            })
+            .await;
+            let Some(conn) = conn else { return };
             let mut conn = std::pin::pin!(conn);
             let mut stopped = false;
-            let mut wait = std::pin::pin!(stop.wait());
             std::future::poll_fn(|cx| {
                 if !stopped && wait.as_mut().poll(cx).is_ready() {
                     stopped = true;
@@ -817,9 +857,14 @@ impl GracefulShutdown {
         });
     }
 
-    /// The connections not finished yet (finished ones are counted until
-    /// the next [`spawn`](Self::spawn) or poll of the accept loop reaps
-    /// them).
+    /// Forgets the connection tasks that have ended, without waiting.
+    fn reap_finished(&mut self) {
+        let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
+        self.reap(&mut cx);
+    }
+
+    /// The connections being served (ended ones are counted until the
+    /// next [`spawn`](Self::spawn) forgets them).
     pub fn len(&self) -> usize {
         self.tasks.len()
     }

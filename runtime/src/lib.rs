@@ -84,10 +84,10 @@ pub fn checked_run<F: std::future::Future>(future: F) -> std::io::Result<F::Outp
 
 // ---- reactor side (driver, timers, networking, I/O) ----
 pub(crate) mod driver;
-pub mod io;
 /// hyper 1.x on myrt (the `hyper` feature).
 #[cfg(feature = "hyper")]
 pub mod hyper;
+pub mod io;
 pub(crate) mod loom;
 pub mod net;
 pub mod time;

@@ -53,7 +53,10 @@ where
 {
     let (mut send, conn) = hyper::client::conn::http1::handshake(io).await.unwrap();
     myrt::spawn(conn);
-    let req = Request::get(path).header("host", "test").body(String::new()).unwrap();
+    let req = Request::get(path)
+        .header("host", "test")
+        .body(String::new())
+        .unwrap();
     let resp = send.send_request(req).await.unwrap();
     String::from_utf8(collect(resp.into_body()).await).unwrap()
 }
@@ -62,9 +65,8 @@ where
 async fn http1_and_http2_on_one_listener_with_hypers_own_client() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = myrt::spawn(async move {
-        Server::new().serve(listener, service_fn(service)).await
-    });
+    let server =
+        myrt::spawn(async move { Server::new().serve(listener, service_fn(service)).await });
 
     // HTTP/1 over a plain myrt TcpStream: no wrapper.
     let io = TcpStream::connect(addr).await.unwrap();
@@ -78,7 +80,9 @@ async fn http1_and_http2_on_one_listener_with_hypers_own_client() {
     myrt::spawn(conn);
     let mut answers = Vec::new();
     for i in 0..3 {
-        let req = Request::get(format!("http://test/h2/{i}")).body(String::new()).unwrap();
+        let req = Request::get(format!("http://test/h2/{i}"))
+            .body(String::new())
+            .unwrap();
         let resp = send.send_request(req).await.unwrap();
         assert_eq!(resp.version(), hyper::Version::HTTP_2);
         answers.push(String::from_utf8(collect(resp.into_body()).await).unwrap());
@@ -95,7 +99,10 @@ async fn http1_and_http2_on_one_listener_with_hypers_own_client() {
         .body(BytesBody(Some(body)))
         .unwrap();
     let resp = send.send_request(req).await.unwrap();
-    assert_eq!(String::from_utf8(collect(resp.into_body()).await).unwrap(), "1048576 true");
+    assert_eq!(
+        String::from_utf8(collect(resp.into_body()).await).unwrap(),
+        "1048576 true"
+    );
     server.abort();
 }
 
@@ -127,7 +134,10 @@ async fn unix_sockets_and_the_futures_io_wrapper_serve_too() {
     let path = dir.join("sock");
     let listener = UnixListener::bind(&path).unwrap();
     let server = myrt::spawn(async move {
-        Server::new().http1_only().serve(listener, service_fn(service)).await
+        Server::new()
+            .http1_only()
+            .serve(listener, service_fn(service))
+            .await
     });
     let io = UnixStream::connect(&path).await.unwrap();
     assert_eq!(get_http1(io, "/unix").await, "hello /unix");
@@ -212,7 +222,10 @@ async fn the_grace_period_aborts_what_does_not_finish() {
         }
     });
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\nhost: t\r\n\r\n").await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nhost: t\r\n\r\n")
+        .await
+        .unwrap();
     entered.wait().await;
     stop.set();
     let report = server.await.unwrap().unwrap();
@@ -228,7 +241,9 @@ async fn the_timer_closes_connections_that_never_finish_their_headers() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut server = Server::new().http1_only();
-    server.http1().header_read_timeout(Duration::from_millis(50));
+    server
+        .http1()
+        .header_read_timeout(Duration::from_millis(50));
     let task = myrt::spawn(async move { server.serve(listener, service_fn(service)).await });
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(b"GET / HTTP/1.1\r\nhost:").await.unwrap();
@@ -237,7 +252,10 @@ async fn the_timer_closes_connections_that_never_finish_their_headers() {
     let mut rest = Vec::new();
     let _ = stream.read_to_end(&mut rest).await;
     let text = String::from_utf8_lossy(&rest);
-    assert!(rest.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        rest.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
     task.abort();
 }
 

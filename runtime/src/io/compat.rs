@@ -32,7 +32,10 @@ pub(crate) fn hyper_read_uninit(
         Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
         Poll::Pending => return Poll::Pending,
     };
-    assert!(n <= len, "a read reported more bytes than it was given room for");
+    assert!(
+        n <= len,
+        "a read reported more bytes than it was given room for"
+    );
     // SAFETY: `read` initialised the first `n` bytes of the unfilled part
     // (`n <= len`, checked above).
     unsafe { cursor.advance(n) };
@@ -55,7 +58,10 @@ pub(crate) fn hyper_read_init(
         Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
         Poll::Pending => return Poll::Pending,
     };
-    assert!(n <= len, "a read reported more bytes than it was given room for");
+    assert!(
+        n <= len,
+        "a read reported more bytes than it was given room for"
+    );
     // SAFETY: `initialize_unfilled` initialised the whole unfilled part,
     // of which the first `n <= len` bytes are now the data read.
     unsafe { cursor.advance(n) };
@@ -102,7 +108,10 @@ pub(crate) fn tokio_read_uninit(
         Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
         Poll::Pending => return Poll::Pending,
     };
-    assert!(n <= len, "a read reported more bytes than it was given room for");
+    assert!(
+        n <= len,
+        "a read reported more bytes than it was given room for"
+    );
     // SAFETY: `read` initialised the first `n <= len` bytes of the
     // unfilled part.
     unsafe { buf.assume_init(n) };

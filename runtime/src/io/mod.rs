@@ -25,7 +25,6 @@ pub(crate) mod compat;
 pub(crate) mod read_buf;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
-pub use read_buf::ReadBuf;
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AllowStdIo, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,
@@ -34,6 +33,7 @@ pub use futures_util::io::{
 /// `next()` and friends, to iterate the [`Lines`] stream of
 /// [`AsyncBufReadExt::lines`].
 pub use futures_util::stream::StreamExt;
+pub use read_buf::ReadBuf;
 
 /// Splits a read+write object into a read half and a write half that can be
 /// used from two tasks (a lock shared by both halves; for sockets prefer
