@@ -84,7 +84,6 @@ pub fn checked_run<F: std::future::Future>(future: F) -> std::io::Result<F::Outp
 
 // ---- reactor side (driver, timers, networking, I/O) ----
 pub(crate) mod driver;
-/// hyper 1.x on myrt (the `hyper` feature).
 #[cfg(feature = "hyper")]
 pub mod hyper;
 pub mod io;

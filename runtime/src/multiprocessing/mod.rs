@@ -5,7 +5,7 @@
 //! | Python | myrt |
 //! | --- | --- |
 //! | a function picklable by name | a function marked [`#[myrt::process_fn]`](crate::process_fn) |
-//! | `if __name__ == "__main__":` | [`bootstrap`](crate::process::bootstrap), called by `#[myrt::main]` and `#[myrt::test]` |
+//! | `if __name__ == "__main__":` | [`bootstrap`], called by `#[myrt::main]` and `#[myrt::test]` |
 //! | `Process(target=f, args=(x,)).start()` | [`Process::new`]`(f, (x,)).start()` → [`ProcessHandle`] |
 //! | `Pool(n)`, `apply_async`, `map`, `imap`, `imap_unordered`, `starmap` | [`Pool`] |
 //! | `ProcessPoolExecutor(n)`, `submit`, `map`, `shutdown` | [`ProcessPoolExecutor`] |
@@ -19,7 +19,7 @@
 //! There is no `fork` (a multi-threaded process cannot fork safely). A
 //! worker is the current binary re-executed (`/proc/self/exe`) with a
 //! marker in its environment and one end of a Unix socket pair as its
-//! stdin; [`bootstrap`](crate::process::bootstrap) sees the marker, puts
+//! stdin; [`bootstrap`] sees the marker, puts
 //! `/dev/null` on stdin, serves calls over the socket and exits, so the
 //! user's `main` never runs in a worker. In a test binary the worker
 //! re-runs the binary with one `#[myrt::test]` selected (`<name> --exact`),

@@ -18,16 +18,18 @@
 //! Plus the address resolution the IP types share ([`each_addr`]).
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
-/// Resolves `addr` (blocking only for host names; IP literals never block)
-/// and runs `f` on each address until one succeeds.
-pub(crate) fn each_addr<A: ToSocketAddrs, T>(
+use super::addr::{resolve, ToSocketAddrs};
+
+/// Resolves `addr` (host names on the blocking pool; numeric addresses on
+/// the spot) and runs `f` on each address until one succeeds.
+pub(crate) async fn each_addr<A: ToSocketAddrs, T>(
     addr: A,
     mut f: impl FnMut(SocketAddr) -> io::Result<T>,
 ) -> io::Result<T> {
     let mut last = None;
-    for a in addr.to_socket_addrs()? {
+    for a in resolve(&addr).await? {
         match f(a) {
             Ok(v) => return Ok(v),
             Err(e) => last = Some(e),
@@ -113,15 +115,58 @@ macro_rules! debug_impl {
     };
 }
 
-/// `AsRawFd` for each listed type.
+/// `AsRawFd`, `AsFd` (so `socket2::SockRef::from(&socket)` works) and
+/// `From<OwnedFd>` for each listed type, which converts from the std type
+/// `$Std` (`from_std`).
 macro_rules! as_raw_fd {
-    ($($T:ident),+) => {$(
+    ($($T:ident: $Std:ty),+) => {$(
         impl std::os::fd::AsRawFd for $T {
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
                 self.io.get_ref().as_raw_fd()
             }
         }
+
+        impl std::os::fd::AsFd for $T {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.io.get_ref().as_fd()
+            }
+        }
+
+        #[doc = concat!("Takes ownership of a socket of the right kind (a `", stringify!($Std), "`'s descriptor).")]
+        ///
+        /// # Panics
+        ///
+        /// Outside a myrt runtime, or if the reactor refuses the
+        /// descriptor: a programmer error. The non-panicking twin is
+        #[doc = concat!("`", stringify!($T), "::from_std(", stringify!($Std), "::from(fd))`.")]
+        impl From<std::os::fd::OwnedFd> for $T {
+            fn from(fd: std::os::fd::OwnedFd) -> $T {
+                match $T::from_std(<$Std>::from(fd)) {
+                    Ok(s) => s,
+                    Err(e) => panic!(
+                        "{}::from(OwnedFd): {e} (use from_std to handle this error)",
+                        stringify!($T)
+                    ),
+                }
+            }
+        }
     )+};
+}
+
+/// `into_std`, inside an `impl` block of a type wrapping a mio socket that
+/// converts into `$Std`.
+macro_rules! into_std {
+    ($Std:ty) => {
+        /// Deregisters the socket and returns it as a std socket (still in
+        /// non-blocking mode).
+        ///
+        /// # Errors
+        ///
+        /// The OS error of deregistration.
+        pub fn into_std(self) -> std::io::Result<$Std> {
+            self.io.into_inner().map(Into::into)
+        }
+    };
 }
 
 /// `set_ttl` and `ttl` (`IP_TTL`) for an IP socket type.
@@ -214,6 +259,7 @@ macro_rules! listener_impls {
             }
 
             $crate::net::common::local_addr!($Addr);
+            $crate::net::common::into_std!($Std);
         }
 
         $crate::net::common::debug_impl!($Listener, local_addr);
@@ -258,15 +304,7 @@ macro_rules! stream_impls {
                 $Stream::new(<$Mio>::from_std(stream))
             }
 
-            /// Deregisters the stream and returns it as a std stream (still in
-            /// non-blocking mode).
-            ///
-            /// # Errors
-            ///
-            /// The OS error of deregistration.
-            pub fn into_std(self) -> std::io::Result<$Std> {
-                self.io.into_inner().map(Into::into)
-            }
+            $crate::net::common::into_std!($Std);
 
             $crate::net::common::local_addr!($Addr);
             $crate::net::common::peer_addr!($Addr);
@@ -402,6 +440,7 @@ macro_rules! datagram_impls {
 
             $crate::net::common::local_addr!($Addr);
             $crate::net::common::peer_addr!($Addr);
+            $crate::net::common::into_std!($Std);
 
             /// Sends to the connected peer.
             ///
@@ -499,6 +538,6 @@ macro_rules! datagram_impls {
 }
 
 pub(crate) use {
-    as_raw_fd, datagram_impls, debug_impl, listener_impls, local_addr, peer_addr,
+    as_raw_fd, datagram_impls, debug_impl, into_std, listener_impls, local_addr, peer_addr,
     readiness_methods, stream_impls, ttl_methods,
 };

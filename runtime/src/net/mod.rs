@@ -6,13 +6,15 @@
 //! error). Streams implement `futures_io::AsyncRead`/`AsyncWrite`; use the
 //! extension traits re-exported in [`crate::io`].
 
+mod addr;
 mod common;
 mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;
 
-pub use tcp::{TcpListener, TcpStream};
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 

@@ -1,7 +1,9 @@
 //! [`UdpSocket`].
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+
+use super::addr::ToSocketAddrs;
 
 use crate::driver::scheduled_io::{Direction, PollEvented};
 use crate::net::common;
@@ -25,8 +27,10 @@ pub struct UdpSocket {
     io: PollEvented<mio::net::UdpSocket>,
 }
 
-fn first_addr<A: ToSocketAddrs>(addr: A) -> io::Result<SocketAddr> {
-    addr.to_socket_addrs()?
+async fn first_addr<A: ToSocketAddrs>(addr: A) -> io::Result<SocketAddr> {
+    super::addr::resolve(&addr)
+        .await?
+        .into_iter()
         .next()
         .ok_or_else(common::unresolved)
 }
@@ -43,7 +47,7 @@ impl UdpSocket {
     ///
     /// Cancel safe (completes without waiting).
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
-        UdpSocket::new(common::each_addr(addr, mio::net::UdpSocket::bind)?)
+        UdpSocket::new(common::each_addr(addr, mio::net::UdpSocket::bind).await?)
     }
 
     /// Sets the default peer for `send`/`recv` (and filters received
@@ -58,7 +62,7 @@ impl UdpSocket {
     /// Cancel safe.
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
         let s = self.io.get_ref();
-        common::each_addr(addr, |a| s.connect(a))
+        common::each_addr(addr, |a| s.connect(a)).await
     }
 
     /// Sets `SO_BROADCAST`.
@@ -89,7 +93,7 @@ impl UdpSocket {
     ///
     /// Cancel safe.
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        let target = first_addr(target)?;
+        let target = first_addr(target).await?;
         let s = self.io.get_ref();
         self.io
             .registration()
@@ -145,4 +149,4 @@ common::datagram_impls!(
     std::net::UdpSocket,
     SocketAddr
 );
-common::as_raw_fd!(UdpSocket);
+common::as_raw_fd!(UdpSocket: std::net::UdpSocket);

@@ -180,4 +180,8 @@ common::datagram_impls!(
     std::os::unix::net::UnixDatagram,
     SocketAddr
 );
-common::as_raw_fd!(UnixListener, UnixStream, UnixDatagram);
+common::as_raw_fd!(
+    UnixListener: std::os::unix::net::UnixListener,
+    UnixStream: std::os::unix::net::UnixStream,
+    UnixDatagram: std::os::unix::net::UnixDatagram
+);
