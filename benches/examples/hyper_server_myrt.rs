@@ -40,7 +40,10 @@ fn main() -> ExitCode {
             "hyper_server_myrt: listening on http://{addr}/ ({workers} workers, {})",
             myrt_benches::ALLOCATOR
         );
-        match Server::new().serve(listener, service_fn(hyper_service::handle)).await {
+        match Server::new()
+            .serve(listener, service_fn(hyper_service::handle))
+            .await
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("hyper_server_myrt: {e}");
