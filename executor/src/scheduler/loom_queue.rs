@@ -96,7 +96,7 @@ fn overflow_while_stealing() {
             owner.push_back(task(&runs), &inject);
         }
         let th = thread::spawn(move || steal_and_run(&steal));
-        // The ring is full: this push overflows (or finds room a stealer made).
+        // The ring is full (or a stealer is copying out): this push goes to the injector.
         owner.push_back(task(&runs), &inject);
         let mut n = drain(&owner);
         n += th.join().unwrap();

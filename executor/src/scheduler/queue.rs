@@ -83,17 +83,6 @@ impl Inject {
         self.len.store(q.tasks.len(), Release);
     }
 
-    fn push_batch(&self, tasks: impl Iterator<Item = Notified>) {
-        let mut q = lock(&self.queue);
-        if q.closed {
-            drop(q);
-            tasks.for_each(drop);
-            return;
-        }
-        q.tasks.extend(tasks);
-        self.len.store(q.tasks.len(), Release);
-    }
-
     /// Refuses further pushes and returns what is queued.
     pub(crate) fn close(&self) -> std::collections::VecDeque<Notified> {
         let mut q = lock(&self.queue);
@@ -181,63 +170,27 @@ impl Local {
         real == self.0.tail.load(Relaxed)
     }
 
-    /// Pushes to the back; when full, moves half the queue plus `task` to
-    /// `inject`.
+    /// Pushes to the back; when full, `task` goes to `inject`.
+    ///
+    /// Only the new task moves, not (as in tokio) the older half of the
+    /// ring: the queue stays first in, first out across the ring and the
+    /// injector (which `next_task` drains a fair share of every 61 ticks),
+    /// whereas moving the oldest tasks out made them wait for a second
+    /// pass; at 1,000 hyper connections that set p99 above tokio's.
     pub(crate) fn push_back(&self, task: Notified, inject: &Inject) {
-        let mut task = task;
-        loop {
-            let (steal, real) = unpack(self.0.head.load(Acquire));
-            // Only we write `tail`.
-            let tail = self.0.tail.load(Relaxed);
-            if (tail.wrapping_sub(steal) as usize) < CAP {
-                let slot = &self.0.buf[tail as usize & MASK];
-                // SAFETY: slots in [tail, steal + CAP) are free: nobody reads
-                // them until `tail` is published below.
-                slot.with_mut(|p| unsafe { (*p).write(task) });
-                self.0.tail.store(tail.wrapping_add(1), Release);
-                return;
-            }
-            if steal != real {
-                // A stealer is making room; don't wait for it.
-                inject.push(task);
-                return;
-            }
-            match self.overflow(real, tail, task, inject) {
-                Ok(()) => return,
-                Err(t) => task = t,
-            }
+        let (steal, _) = unpack(self.0.head.load(Acquire));
+        // Only we write `tail`.
+        let tail = self.0.tail.load(Relaxed);
+        if (tail.wrapping_sub(steal) as usize) < CAP {
+            let slot = &self.0.buf[tail as usize & MASK];
+            // SAFETY: slots in [tail, steal + CAP) are free: nobody reads
+            // them until `tail` is published below.
+            slot.with_mut(|p| unsafe { (*p).write(task) });
+            self.0.tail.store(tail.wrapping_add(1), Release);
+            return;
         }
-    }
-
-    /// Moves the older half of a full queue and `task` to the injector.
-    fn overflow(
-        &self,
-        head: u32,
-        tail: u32,
-        task: Notified,
-        inject: &Inject,
-    ) -> Result<(), Notified> {
-        let n = (CAP / 2) as u32;
-        debug_assert_eq!(tail.wrapping_sub(head) as usize, CAP);
-        let prev = pack(head, head);
-        let next = pack(head.wrapping_add(n), head.wrapping_add(n));
-        if self
-            .0
-            .head
-            .compare_exchange(prev, next, Release, Relaxed)
-            .is_err()
-        {
-            // A stealer took some: there is room now.
-            return Err(task);
-        }
-        let taken = (0..n).map(|i| {
-            let slot = &self.0.buf[head.wrapping_add(i) as usize & MASK];
-            // SAFETY: we claimed [head, head + n) with the CAS above; those
-            // slots hold initialised tasks nobody else can reach.
-            slot.with(|p| unsafe { (*p).assume_init_read() })
-        });
-        inject.push_batch(taken.chain(std::iter::once(task)));
-        Ok(())
+        // Full, or a stealer is still copying out the slots it claimed.
+        inject.push(task);
     }
 
     /// Pops from the front.

@@ -158,3 +158,51 @@ pub(crate) mod raw {
         super::ReadBuf::uninit(room).read_from_fd(fd)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_read_fills_uninitialised_room_and_counts_only_what_it_wrote() {
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.write_all(b"hello").unwrap();
+        let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        buf.put_slice(b">");
+        assert_eq!(buf.read_from_fd(b.as_raw_fd()).unwrap(), 5);
+        assert_eq!(buf.filled(), b">hello");
+        assert_eq!(buf.remaining(), 2);
+        a.write_all(b"abc").unwrap();
+        // Only two bytes of room: the rest stays in the socket.
+        assert_eq!(buf.read_from_fd(b.as_raw_fd()).unwrap(), 2);
+        assert_eq!(buf.filled(), b">helloab");
+        assert_eq!(buf.read_from_fd(b.as_raw_fd()).unwrap(), 0);
+        buf.clear();
+        assert_eq!(buf.filled(), b"");
+        assert_eq!(buf.capacity(), 8);
+    }
+
+    #[test]
+    fn vec_spare_capacity_grows_by_what_was_read() {
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.write_all(b"xyz").unwrap();
+        let mut v = b"ab".to_vec();
+        v.shrink_to_fit();
+        assert_eq!(read_fd_into_vec(b.as_raw_fd(), &mut v).unwrap(), 3);
+        assert_eq!(v, b"abxyz");
+        drop(a);
+        assert_eq!(read_fd_into_vec(b.as_raw_fd(), &mut v).unwrap(), 0);
+        assert_eq!(v, b"abxyz");
+    }
+
+    #[test]
+    #[should_panic(expected = "do not fit")]
+    fn put_slice_past_the_end_is_a_programmer_error() {
+        let mut storage = [0u8; 2];
+        let mut buf = ReadBuf::new(&mut storage);
+        buf.put_slice(b"abc");
+    }
+}
