@@ -8,6 +8,7 @@
 #   benches/run.sh tcp_echo        # only benches matching a criterion filter
 #   NO_HTTP=1 benches/run.sh       # skip the wrk comparison
 #   NO_MP=1 benches/run.sh         # skip multiprocessing beside CPython (examples/mp_compare.rs)
+#   NO_HYPER=1 benches/run.sh      # skip hyper on both runtimes (benches/hyper.sh, glibc + mimalloc)
 #   NO_PAIRED=1 benches/run.sh     # skip the interleaved pairs (examples/paired.rs;
 #                                  # also skipped when a filter is given)
 #   BENCH_WARMUP=2 BENCH_MEASURE=5 benches/run.sh   # longer, steadier runs
@@ -60,6 +61,13 @@ if [[ -z "${NO_PAIRED:-}" && $# -eq 0 ]]; then
     cargo run -q --release -p myrt-benches --example paired > "$CARGO_TARGET_DIR/paired.md"
     cat "$CARGO_TARGET_DIR/paired.md"
     PAIRED=(--paired "$CARGO_TARGET_DIR/paired.md")
+fi
+
+# Printed only (and in bench-hyper.json): docs/benchmarks.md keeps these by hand.
+if [[ -z "${NO_HYPER:-}" && $# -eq 0 ]]; then
+    echo "== hyper on myrt beside hyper on tokio (benches/hyper.sh, about five minutes per allocator)"
+    "$ROOT/benches/hyper.sh"
+    MIMALLOC=1 "$ROOT/benches/hyper.sh"
 fi
 
 # Printed only (to mp.md too): docs/benchmarks.md keeps these by hand.
