@@ -349,6 +349,7 @@ pub struct Server {
     http2: http2::Builder<MyrtExecutor>,
     protocols: Protocols,
     grace: Duration,
+    detect_timeout: Duration,
 }
 
 impl Default for Server {
@@ -381,6 +382,7 @@ impl Server {
             http2: h2,
             protocols: Protocols::Auto,
             grace: Duration::from_secs(30),
+            detect_timeout: Duration::from_secs(30),
         }
     }
 
@@ -400,6 +402,15 @@ impl Server {
     /// connections finish after the signal before aborting them.
     pub fn grace_period(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// How long a connection may stay silent before its first bytes tell
+    /// HTTP/1 from HTTP/2 (30 s, as hyper's HTTP/1 header timeout); then
+    /// it is closed. Not used with [`http1_only`](Self::http1_only) or
+    /// [`http2_only`](Self::http2_only), where hyper's own timeouts apply.
+    pub fn detect_timeout(mut self, timeout: Duration) -> Self {
+        self.detect_timeout = timeout;
         self
     }
 
@@ -440,6 +451,8 @@ impl Server {
                 io: Some(io),
                 service: Some(service),
                 seen: Vec::with_capacity(PREFACE.len()),
+                timeout: self.detect_timeout,
+                timer: None,
             },
         };
         Connection {
@@ -546,6 +559,9 @@ pin_project! {
             io: Option<I>,
             service: Option<S>,
             seen: Vec<u8>,
+            timeout: Duration,
+            // Started at the first poll that has to wait.
+            timer: Option<crate::time::Sleep>,
         },
         H1 {
             #[pin]
@@ -618,14 +634,28 @@ where
                 StateProj::H1 { conn } => return conn.poll(cx),
                 StateProj::H2 { conn } => return conn.poll(cx),
                 StateProj::Done => return Poll::Ready(Ok(())),
-                StateProj::Detect { io, service, seen } => {
+                StateProj::Detect {
+                    io,
+                    service,
+                    seen,
+                    timeout,
+                    timer,
+                } => {
                     if *this.stopping {
                         this.state.set(State::Done);
                         continue;
                     }
                     let stream = io.as_mut().expect("the stream is here until detected");
                     let h2 = match detect(stream, seen, cx) {
-                        Poll::Pending => return Poll::Pending,
+                        Poll::Pending => {
+                            let timer = timer.get_or_insert_with(|| crate::time::sleep(*timeout));
+                            if Pin::new(timer).poll(cx).is_pending() {
+                                return Poll::Pending;
+                            }
+                            // Silent for too long: close.
+                            this.state.set(State::Done);
+                            continue;
+                        }
                         // EOF or an error before a request: nothing to serve.
                         Poll::Ready(None) => {
                             this.state.set(State::Done);

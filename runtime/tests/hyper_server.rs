@@ -285,3 +285,17 @@ async fn streams_read_into_uninitialised_buffers() {
     drop(a);
     assert_eq!(b.read_buf(&mut v).await.unwrap(), 0);
 }
+
+#[myrt::test]
+async fn a_connection_that_never_speaks_is_closed_after_the_detect_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = Server::new().detect_timeout(Duration::from_millis(50));
+    let task = myrt::spawn(async move { server.serve(listener, service_fn(service)).await });
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let mut rest = Vec::new();
+    // Closed by the server, not left open forever.
+    assert_eq!(silent.read_to_end(&mut rest).await.unwrap(), 0);
+    assert!(rest.is_empty());
+    task.abort();
+}
