@@ -22,9 +22,11 @@
 
 mod async_fd;
 pub(crate) mod compat;
+mod copy_bidi;
 pub(crate) mod read_buf;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, TryIoError};
+pub use copy_bidi::copy_bidirectional;
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AllowStdIo, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt,

@@ -175,6 +175,35 @@ impl Interval {
     }
 }
 
+/// The ticks as a [`Stream`](futures_core::Stream) (tokio's
+/// `IntervalStream`; asyncio has no ticker, people loop over
+/// `asyncio.sleep`): every item is the tick's scheduled instant, and the
+/// stream never ends. Works with `myrt::io::StreamExt` (`next`, `take`,
+/// `zip`...).
+///
+/// # Examples
+///
+/// ```
+/// use myrt::io::StreamExt;
+/// use std::time::Duration;
+///
+/// myrt::run(async {
+///     let ticks: Vec<_> = myrt::time::interval(Duration::from_millis(1)).take(3).collect().await;
+///     assert!(ticks.windows(2).all(|w| w[1] >= w[0] + Duration::from_millis(1)));
+/// });
+/// ```
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (usize::MAX, None)
+    }
+}
+
 impl fmt::Debug for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Interval")
