@@ -19,12 +19,7 @@ use hyper_util::server::conn::auto::Builder;
 mod hyper_service;
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:8081".to_owned());
-    let workers = args
-        .next()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (addr, workers) = myrt_benches::server_args("127.0.0.1:8081");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()

@@ -35,3 +35,16 @@ where
 {
     rt.block_on(rt.spawn(case)).expect("scenario panicked");
 }
+
+/// The arguments of the HTTP server twins (`hyper_server_myrt`,
+/// `hyper_server_tokio`): the listen address (first argument, or
+/// `default`) and the worker count (second, or one per CPU).
+pub fn server_args(default: &str) -> (String, usize) {
+    let mut args = std::env::args().skip(1);
+    let addr = args.next().unwrap_or_else(|| default.to_owned());
+    let workers = args
+        .next()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    (addr, workers)
+}

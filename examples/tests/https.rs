@@ -50,8 +50,16 @@ async fn connect(
         .await
 }
 
-#[myrt::test]
-async fn https_with_http2_and_http1_by_alpn() {
+type ServerTask = myrt::task::JoinHandle<std::io::Result<myrt::hyper::ShutdownReport>>;
+
+/// An HTTPS server for `localhost` on a free port: its address, a client
+/// configuration trusting it, the event that stops it, and its task.
+async fn start() -> (
+    std::net::SocketAddr,
+    Arc<ClientConfig>,
+    Arc<Event>,
+    ServerTask,
+) {
     let (server_config, client) = self_signed(&["localhost"]).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -63,6 +71,12 @@ async fn https_with_http2_and_http1_by_alpn() {
             serve_https(listener, server_config, signal, Duration::from_secs(5)).await
         }
     });
+    (addr, client, stop, server)
+}
+
+#[myrt::test]
+async fn https_with_http2_and_http1_by_alpn() {
+    let (addr, client, stop, server) = start().await;
 
     // HTTP/2 chosen by ALPN.
     let tls = connect(addr, &client, &[b"h2"], "localhost").await.unwrap();
@@ -107,17 +121,7 @@ async fn https_with_http2_and_http1_by_alpn() {
 
 #[myrt::test]
 async fn the_client_refuses_a_certificate_for_another_name() {
-    let (server_config, client) = self_signed(&["localhost"]).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stop = Arc::new(Event::new());
-    let server = myrt::spawn({
-        let stop = Arc::clone(&stop);
-        async move {
-            let signal = async move { stop.wait().await };
-            serve_https(listener, server_config, signal, Duration::from_secs(5)).await
-        }
-    });
+    let (addr, client, stop, server) = start().await;
     let err = connect(addr, &client, &[b"h2"], "example.com")
         .await
         .unwrap_err();

@@ -150,6 +150,43 @@ impl ::hyper::rt::Timer for MyrtTimer {
 // ---------------------------------------------------------------------------
 // I/O wrappers for streams that are not myrt's.
 
+/// `hyper::rt::Write` for `$T<$P>` by forwarding every method to its
+/// pinned field `$f`, whose bound (hyper's `Write`, tokio's `AsyncWrite`)
+/// has the same five methods.
+macro_rules! forward_write {
+    ($T:ident<$P:ident: $Bound:path>, $f:ident) => {
+        impl<$P: $Bound> Write for $T<$P> {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.project().$f.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.project().$f.poll_write_vectored(cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                self.$f.is_write_vectored()
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.project().$f.poll_flush(cx)
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.project().$f.poll_shutdown(cx)
+            }
+        }
+    };
+}
+
 pin_project! {
     /// A `futures-io` stream as hyper I/O (a `futures-rustls` TLS stream,
     /// a `myrt::io::BufReader`...). myrt's own streams need no wrapper.
@@ -261,35 +298,7 @@ impl<T: ::tokio::io::AsyncRead> Read for TokioIo<T> {
 }
 
 #[cfg(feature = "tokio-io")]
-impl<T: ::tokio::io::AsyncWrite> Write for TokioIo<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_shutdown(cx)
-    }
-}
+forward_write!(TokioIo<T: ::tokio::io::AsyncWrite>, inner);
 
 // ---------------------------------------------------------------------------
 // Serving.
@@ -453,12 +462,12 @@ impl Server {
                 seen: Vec::with_capacity(PREFACE.len()),
                 timeout: self.detect_timeout,
                 timer: None,
+                http1: self.http1.clone(),
+                http2: self.http2.clone(),
             },
         };
         Connection {
             state,
-            http1: self.http1.clone(),
-            http2: self.http2.clone(),
             stopping: false,
         }
     }
@@ -529,7 +538,6 @@ impl Server {
                 if signal.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(None);
                 }
-                graceful.reap(cx);
                 listener.poll_accept(cx).map(Some)
             })
             .await;
@@ -562,6 +570,9 @@ pin_project! {
             timeout: Duration,
             // Started at the first poll that has to wait.
             timer: Option<crate::time::Sleep>,
+            // The builders of whichever protocol the bytes tell.
+            http1: http1::Builder,
+            http2: http2::Builder<MyrtExecutor>,
         },
         H1 {
             #[pin]
@@ -584,8 +595,6 @@ pin_project! {
     {
         #[pin]
         state: State<I, S>,
-        http1: http1::Builder,
-        http2: http2::Builder<MyrtExecutor>,
         stopping: bool,
     }
 }
@@ -640,6 +649,8 @@ where
                     seen,
                     timeout,
                     timer,
+                    http1,
+                    http2,
                 } => {
                     if *this.stopping {
                         this.state.set(State::Done);
@@ -667,11 +678,11 @@ where
                     let service = service.take().expect("taken once");
                     if h2 {
                         State::H2 {
-                            conn: this.http2.serve_connection(io, service),
+                            conn: http2.serve_connection(io, service),
                         }
                     } else {
                         State::H1 {
-                            conn: this.http1.serve_connection(io, service),
+                            conn: http1.serve_connection(io, service),
                         }
                     }
                 }
@@ -754,35 +765,7 @@ impl<I: Read> Read for Rewind<I> {
     }
 }
 
-impl<I: Write> Write for Rewind<I> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().io.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().io.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().io.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().io.poll_shutdown(cx)
-    }
-}
+forward_write!(Rewind<I: Write>, io);
 
 // ---------------------------------------------------------------------------
 // Graceful shutdown for connections accepted by hand.
@@ -887,10 +870,11 @@ impl GracefulShutdown {
         });
     }
 
-    /// Forgets the connection tasks that have ended, without waiting.
+    /// Forgets the connection tasks that have ended, without waiting
+    /// (nobody waits for them to end before `shutdown`, so a no-op waker).
     fn reap_finished(&mut self) {
         let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
-        self.reap(&mut cx);
+        while let Poll::Ready(Some(_)) = self.tasks.poll_join_next(&mut cx) {}
     }
 
     /// The connections being served (ended ones are counted until the
@@ -902,11 +886,6 @@ impl GracefulShutdown {
     /// Whether no connection is being served.
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
-    }
-
-    /// Forgets the connections that finished (their tasks ended).
-    fn reap(&mut self, cx: &mut Context<'_>) {
-        while let Poll::Ready(Some(_)) = self.tasks.poll_join_next(cx) {}
     }
 
     /// Asks every connection to shut down gracefully, waits until they

@@ -242,20 +242,11 @@ where
     T: Send + 'static,
 {
     let f = Arc::new(f);
-    let mut futures = VecDeque::new();
-    for item in items {
+    let submits = items.into_iter().map(|item| {
         let f = Arc::clone(&f);
-        match executor.submit(move || f(item)) {
-            Ok(fut) => futures.push_back(fut),
-            Err(e) => {
-                for fut in &futures {
-                    fut.cancel();
-                }
-                return Err(e.map(drop));
-            }
-        }
-    }
-    Ok(Map { futures, deadline })
+        executor.submit(move || f(item)).map_err(|e| e.map(drop))
+    });
+    Map::submitted(submits, deadline)
 }
 
 /// The results of [`Executor::map`], in input order.
@@ -276,18 +267,32 @@ pub struct Map<T> {
 }
 
 impl<T> Map<T> {
-    /// The results of `futures`, in their order, each waited for until
-    /// `deadline` (`None`: no limit): for an executor whose jobs are not
-    /// closures (a process pool) to give the same iterator as
-    /// [`Executor::map`].
-    pub fn new<I>(futures: I, deadline: Option<Instant>) -> Self
+    /// The results of the submissions `submits` makes, in their order,
+    /// each waited for until `deadline` (`None`: no limit): what
+    /// [`Executor::map`] returns, for executors that submit their own way
+    /// (a process pool).
+    ///
+    /// # Errors
+    ///
+    /// The first refusal; the futures submitted before it are cancelled
+    /// and the submissions after it are not made.
+    pub fn submitted<I>(submits: I, deadline: Option<Instant>) -> Result<Self, SubmitError<()>>
     where
-        I: IntoIterator<Item = Future<T>>,
+        I: IntoIterator<Item = Result<Future<T>, SubmitError<()>>>,
     {
-        Map {
-            futures: futures.into_iter().collect(),
-            deadline,
+        let mut futures = VecDeque::new();
+        for fut in submits {
+            match fut {
+                Ok(fut) => futures.push_back(fut),
+                Err(e) => {
+                    for fut in &futures {
+                        fut.cancel();
+                    }
+                    return Err(e);
+                }
+            }
         }
+        Ok(Map { futures, deadline })
     }
 
     fn cancel_rest(&mut self) {

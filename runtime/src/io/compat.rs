@@ -14,6 +14,24 @@ use std::mem::MaybeUninit;
 #[cfg(any(feature = "hyper", feature = "tokio-io"))]
 use std::task::{Context, Poll};
 
+/// Runs `read` over `room` and returns its count, checked against the
+/// room's size (a larger count would let the caller advance a foreign
+/// buffer over bytes nobody wrote).
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
+fn checked_read<B>(
+    cx: &mut Context<'_>,
+    room: &mut [B],
+    read: impl FnOnce(&mut Context<'_>, &mut [B]) -> Poll<io::Result<usize>>,
+) -> Poll<io::Result<usize>> {
+    let len = room.len();
+    let n = std::task::ready!(read(cx, room))?;
+    assert!(
+        n <= len,
+        "a read reported more bytes than it was given room for"
+    );
+    Poll::Ready(Ok(n))
+}
+
 /// Reads into hyper's cursor without initialising it: `read` must write
 /// only initialised bytes and return how many it wrote at the start.
 #[cfg(feature = "hyper")]
@@ -26,18 +44,9 @@ pub(crate) fn hyper_read_uninit(
     // through this slice; `read` only writes initialised bytes (this
     // module's contract), so that holds.
     let room = unsafe { cursor.as_mut() };
-    let len = room.len();
-    let n = match read(cx, room) {
-        Poll::Ready(Ok(n)) => n,
-        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-        Poll::Pending => return Poll::Pending,
-    };
-    assert!(
-        n <= len,
-        "a read reported more bytes than it was given room for"
-    );
+    let n = std::task::ready!(checked_read(cx, room, read))?;
     // SAFETY: `read` initialised the first `n` bytes of the unfilled part
-    // (`n <= len`, checked above).
+    // (`checked_read` checked that `n` fits).
     unsafe { cursor.advance(n) };
     Poll::Ready(Ok(()))
 }
@@ -52,18 +61,9 @@ pub(crate) fn hyper_read_init(
     read: impl FnOnce(&mut Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
 ) -> Poll<io::Result<()>> {
     let room = cursor.initialize_unfilled();
-    let len = room.len();
-    let n = match read(cx, room) {
-        Poll::Ready(Ok(n)) => n,
-        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-        Poll::Pending => return Poll::Pending,
-    };
-    assert!(
-        n <= len,
-        "a read reported more bytes than it was given room for"
-    );
+    let n = std::task::ready!(checked_read(cx, room, read))?;
     // SAFETY: `initialize_unfilled` initialised the whole unfilled part,
-    // of which the first `n <= len` bytes are now the data read.
+    // of which the first `n` bytes (checked to fit) are now the data read.
     unsafe { cursor.advance(n) };
     Poll::Ready(Ok(()))
 }
@@ -102,18 +102,9 @@ pub(crate) fn tokio_read_uninit(
     // SAFETY: tokio requires that no initialised byte be de-initialised
     // through this slice; `read` only writes initialised bytes.
     let room = unsafe { buf.unfilled_mut() };
-    let len = room.len();
-    let n = match read(cx, room) {
-        Poll::Ready(Ok(n)) => n,
-        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-        Poll::Pending => return Poll::Pending,
-    };
-    assert!(
-        n <= len,
-        "a read reported more bytes than it was given room for"
-    );
-    // SAFETY: `read` initialised the first `n <= len` bytes of the
-    // unfilled part.
+    let n = std::task::ready!(checked_read(cx, room, read))?;
+    // SAFETY: `read` initialised the first `n` bytes (checked to fit) of
+    // the unfilled part.
     unsafe { buf.assume_init(n) };
     buf.advance(n);
     Poll::Ready(Ok(()))

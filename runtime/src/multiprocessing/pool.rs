@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::process::{decode_one, encode_batch, encode_one, entry_of};
-use super::registry::{self, decode_any, DecodeAny, Entry, ProcessFn};
+use super::registry::{self, DecodeAny, Entry, ProcessFn};
 use super::spawn::{self, describe_exit, Worker};
 use super::wire::{Batch, FromWorker, RemotePanic, ToWorker};
 use crate::executor::{
@@ -56,9 +56,35 @@ struct Job {
     sink: Box<dyn Sink>,
 }
 
-/// One call completing one [`Promise`]; `decode` is the function's
-/// [`DecodeAny`], whose value is an `R`.
-struct One<R>(Option<Promise<R>>, DecodeAny);
+/// A decoded reply to one call: the value or the remote panic; `Err` if
+/// the reply cannot be decoded.
+type Decoded<R> = Result<Result<R, RemotePanic>, String>;
+
+/// How a [`One`] decodes its reply into an `R`.
+enum Decode<R> {
+    /// Submitted with its types known: no box.
+    Typed(fn(&[u8]) -> Decoded<R>),
+    /// Through the `Executor` trait: the function's [`DecodeAny`], whose
+    /// value is an `R` (checked at submit).
+    Erased(DecodeAny),
+}
+
+impl<R: 'static> Decode<R> {
+    fn decode(&self, body: &[u8]) -> Decoded<R> {
+        match self {
+            Decode::Typed(f) => f(body),
+            Decode::Erased(f) => Ok(match f(body)? {
+                Ok(v) => Ok(*v
+                    .downcast::<R>()
+                    .map_err(|_| "the function's result is not of the expected type".to_owned())?),
+                Err(remote) => Err(remote),
+            }),
+        }
+    }
+}
+
+/// One call completing one [`Promise`].
+struct One<R>(Option<Promise<R>>, Decode<R>);
 
 impl<R: Send + 'static> Sink for One<R> {
     fn start(&mut self) -> bool {
@@ -67,20 +93,10 @@ impl<R: Send + 'static> Sink for One<R> {
 
     fn reply(mut self: Box<Self>, body: Result<Vec<u8>, String>) {
         let Some(p) = self.0.take() else { return };
-        let value = |v: Box<dyn Any + Send>| {
-            v.downcast::<R>()
-                .map(|v| *v)
-                .map_err(|_| "the function's result is not of the expected type".to_owned())
-        };
-        match body.and_then(|b| (self.1)(&b)) {
-            Ok(Ok(v)) => match value(v) {
-                Ok(v) => {
-                    let _ = p.set_result(v);
-                }
-                Err(why) => {
-                    let _ = p.set_remote_panic(why, None);
-                }
-            },
+        match body.and_then(|b| self.1.decode(&b)) {
+            Ok(Ok(v)) => {
+                let _ = p.set_result(v);
+            }
             Ok(Err(RemotePanic { message, location })) => {
                 let _ = p.set_remote_panic(message, location);
             }
@@ -1246,7 +1262,7 @@ where
 {
     let entry = entry_of::<F>().map_err(NotQueued::Invalid)?;
     let batch = encode_one(args).map_err(NotQueued::Invalid)?;
-    queue_one(inner, entry, batch, decode_any::<F::Output>)
+    queue_one(inner, entry, batch, Decode::Typed(decode_one::<F::Output>))
 }
 
 /// A job of another process's kind through the [`Executor`] trait: `job`
@@ -1268,7 +1284,7 @@ fn submit_erased<T: Send + 'static>(
         )));
     }
     let batch = entry.encode(args).map_err(invalid)?;
-    queue_one(inner, entry, batch, entry.decoder())
+    queue_one(inner, entry, batch, Decode::Erased(entry.decoder()))
 }
 
 /// Queues one encoded call of `entry`, its result decoded by `decode`.
@@ -1276,7 +1292,7 @@ fn queue_one<T: Send + 'static>(
     inner: &Inner,
     entry: &'static Entry,
     batch: Vec<u8>,
-    decode: DecodeAny,
+    decode: Decode<T>,
 ) -> Result<Future<T>, NotQueued> {
     let (future, promise) = Future::pending();
     let sink = Box::new(One(Some(promise), decode));
@@ -1587,7 +1603,7 @@ impl ProcessPoolExecutor {
         I: IntoIterator<Item = A>,
         F::Output: DeserializeOwned + Send + 'static,
     {
-        collect_map(
+        Map::submitted(
             items
                 .into_iter()
                 .map(|item| self.submit(f, (item,)).map_err(|e| e.map(drop))),
@@ -1716,34 +1732,13 @@ impl ProcessPoolExecutor {
         I::Item: Send + 'static,
         T: Send + 'static,
     {
-        collect_map(
+        Map::submitted(
             items.into_iter().map(|item| {
                 submit_erased::<T>(&self.inner, type_id, &(item,)).map_err(|e| e.give_back(()))
             }),
             deadline,
         )
     }
-}
-
-/// The [`Map`] of the futures `submitted` yields, or the first refusal
-/// (the futures before it are then cancelled).
-fn collect_map<T>(
-    submitted: impl Iterator<Item = Result<Future<T>, SubmitError<()>>>,
-    deadline: Option<Instant>,
-) -> Result<Map<T>, SubmitError<()>> {
-    let mut futures = Vec::new();
-    for fut in submitted {
-        match fut {
-            Ok(fut) => futures.push(fut),
-            Err(e) => {
-                for fut in &futures {
-                    fut.cancel();
-                }
-                return Err(e);
-            }
-        }
-    }
-    Ok(Map::new(futures, deadline))
 }
 
 impl Drop for ProcessPoolExecutor {

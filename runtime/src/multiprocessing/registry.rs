@@ -142,7 +142,7 @@ fn encode_any<A: Serialize + 'static>(args: &dyn Any) -> Result<Vec<u8>, String>
 }
 
 /// The [`DecodeAny`] of a function returning `R`.
-pub(crate) fn decode_any<R: DeserializeOwned + Send + 'static>(
+fn decode_any<R: DeserializeOwned + Send + 'static>(
     body: &[u8],
 ) -> Result<Result<Box<dyn Any + Send>, RemotePanic>, String> {
     let r = super::process::decode_one::<R>(body)?;

@@ -421,40 +421,7 @@ macro_rules! forward_async_io {
         }
 
         #[cfg(feature = "hyper")]
-        impl ::hyper::rt::Write for $W {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let $w = &*self;
-                $ws.poll_write_ref(cx, buf)
-            }
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let $w = &*self;
-                $ws.poll_write_vectored_ref(cx, bufs)
-            }
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-            fn poll_shutdown(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                let $w = &*self;
-                std::task::Poll::Ready($ws.shutdown_write())
-            }
-        }
+        $crate::net::split::shutdown_write_impl!(::hyper::rt::Write, $W => |$w| $ws);
 
         #[cfg(feature = "tokio-io")]
         impl ::tokio::io::AsyncRead for $R {
@@ -471,7 +438,19 @@ macro_rules! forward_async_io {
         }
 
         #[cfg(feature = "tokio-io")]
-        impl ::tokio::io::AsyncWrite for $W {
+        $crate::net::split::shutdown_write_impl!(::tokio::io::AsyncWrite, $W => |$w| $ws);
+    )+};
+}
+
+pub(crate) use forward_async_io;
+
+/// Implements `$Trait` (hyper's `rt::Write` or tokio's `AsyncWrite`: the
+/// same five methods) for `$W` by forwarding to the stream's `&self`
+/// helpers, as `forward_async_io!` does for futures-io.
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
+macro_rules! shutdown_write_impl {
+    ($Trait:path, $W:ty => |$w:ident| $ws:expr) => {
+        impl $Trait for $W {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -505,7 +484,8 @@ macro_rules! forward_async_io {
                 std::task::Poll::Ready($ws.shutdown_write())
             }
         }
-    )+};
+    };
 }
 
-pub(crate) use forward_async_io;
+#[cfg(any(feature = "hyper", feature = "tokio-io"))]
+pub(crate) use shutdown_write_impl;
