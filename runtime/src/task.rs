@@ -10,6 +10,7 @@
 //! | `task.cancel()` | [`JoinHandle::abort`], [`AbortHandle::abort`] |
 //! | `asyncio.TaskGroup` | [`TaskGroup`] |
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
+//! | `contextvars.ContextVar` | [`task_local!`](crate::task_local), [`LocalKey`] |
 
 pub use myrt_executor::task::{
     all, checked_all, checked_spawn, checked_spawn_blocking, current, current_id, spawn,
@@ -19,6 +20,8 @@ pub use myrt_executor::task::{
 
 mod group;
 mod join_set;
+mod local;
 
 pub use group::{GroupError, TaskFailure, TaskGroup};
 pub use join_set::JoinSet;
+pub use local::{AccessError, LocalKey, TaskLocalFuture};

@@ -1,5 +1,5 @@
-//! Timers: sleep, timeout, interval (asyncio `sleep`, `wait_for`/`timeout`,
-//! and a periodic ticker).
+//! Timers: sleep, timeout, interval, delayed callbacks (asyncio `sleep`,
+//! `wait_for`/`timeout`, `loop.call_later`/`call_at`, and a periodic ticker).
 //!
 //! Timers live in the runtime's hierarchical timing wheel with 1 ms
 //! resolution. A timer never fires early: deadlines are rounded *up* to the
@@ -19,10 +19,12 @@
 //! });
 //! ```
 
+mod call;
 mod interval;
 mod sleep;
 mod timeout;
 
+pub use call::{call_at, call_later, checked_call_at, checked_call_later, TimerHandle};
 pub use interval::{
     checked_interval, checked_interval_at, interval, interval_at, Interval, MissedTickBehavior,
 };
