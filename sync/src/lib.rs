@@ -16,6 +16,8 @@
 //! | [`Semaphore`], [`Semaphore::bounded`] | `Semaphore`, `BoundedSemaphore` |
 //! | [`Condition`] | `Condition` (over a [`Lock`] or [`RLock`] guard) |
 //! | [`Barrier`] | `Barrier` |
+//! | [`RwLock<T>`] (tokio `RwLock`) | none built in (a `Lock` is the usual stand-in) |
+//! | [`OnceCell<T>`] (tokio `OnceCell`) | a module-level value set under a `Lock` |
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `Queue`, `LifoQueue`, `PriorityQueue` |
 //!
 //! # Cancel safety
@@ -66,9 +68,11 @@ mod condition;
 mod event;
 mod identity;
 mod lock;
+mod once_cell;
 pub(crate) mod loom;
 pub mod queue;
 mod rlock;
+mod rwlock;
 pub mod semaphore;
 mod wait_list;
 
@@ -78,8 +82,13 @@ pub use condition::{Condition, ConditionGuard, ConditionWait, WaitFor};
 pub use event::{Event, EventWait};
 pub use identity::set_task_identity;
 pub use lock::{Lock, LockFuture, LockGuard, OwnedLockFuture, OwnedLockGuard, TryLockError};
+pub use once_cell::{OnceCell, SetError};
 pub use queue::{GetError, LifoQueue, PriorityQueue, PutError, Queue, TaskDoneError};
 pub use rlock::{NotOwnerError, OwnedRLockFuture, OwnedRLockGuard, RLock, RLockFuture, RLockGuard};
+pub use rwlock::{
+    RwLock, RwLockReadFuture, RwLockReadGuard, RwLockWriteFuture, RwLockWriteGuard,
+    DEFAULT_MAX_READERS,
+};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, ReleaseError, Semaphore, SemaphorePermit, TooManyPermits,
     TryAcquireError, MAX_PERMITS,
