@@ -190,6 +190,10 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: RawTask) -> bool {
         self.common.registry.remove(task)
     }
+
+    fn unhandled_panic(&self, id: crate::task::Id, name: Option<&str>, message: &str) {
+        self.common.unhandled_panic(id, name, message);
+    }
 }
 
 struct MainWaker {

@@ -25,6 +25,7 @@ fn shared() -> Arc<Shared> {
         hooks,
         park: Arc::new(CondvarPark::new()),
         workers: 1,
+        panics: super::panics::Panics::new(Default::default()),
     })
 }
 

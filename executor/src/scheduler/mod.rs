@@ -3,6 +3,7 @@
 
 pub(crate) mod current;
 pub(crate) mod multi;
+mod panics;
 pub(crate) mod queue;
 
 #[cfg(all(test, loom))]
@@ -28,6 +29,7 @@ use crate::task::registry::Registry;
 use crate::task::{self, JoinHandle, TaskInfo};
 
 pub use crate::hooks::{EnterHook, ThreadHook};
+pub use panics::UnhandledPanic;
 
 /// Which scheduler a [`Config`] builds.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub struct Config {
     pub on_enter: Option<EnterHook>,
     /// What idle workers block on.
     pub park: Arc<dyn Park>,
+    /// What a panic in a task nobody joins does.
+    pub unhandled_panic: UnhandledPanic,
 }
 
 impl Config {
@@ -76,6 +80,7 @@ impl Config {
             on_thread_stop: None,
             on_enter: None,
             park: Arc::new(CondvarPark::new()),
+            unhandled_panic: UnhandledPanic::default(),
         }
     }
 }
@@ -97,6 +102,14 @@ pub(crate) struct Common {
     pub(crate) hooks: Arc<Hooks>,
     pub(crate) park: Arc<dyn Park>,
     pub(crate) workers: usize,
+    pub(crate) panics: panics::Panics,
+}
+
+impl Common {
+    /// The `Schedule::unhandled_panic` of both schedulers.
+    pub(crate) fn unhandled_panic(&self, id: task::Id, name: Option<&str>, message: &str) {
+        self.panics.on_panic(&self.registry, id, name, message);
+    }
 }
 
 /// Lets blocking threads make this runtime current (through a weak handle:
@@ -261,6 +274,22 @@ impl Handle {
         let strong = &self.kind;
         let _g = self.enter_inner(true);
         let _embed = strong.common().hooks.on_enter.as_ref().map(|f| f());
+        if strong.common().panics.watched() {
+            // `UnhandledPanic::ShutdownRuntime`: a detached task's panic
+            // ends this call too.
+            let panics = &strong.common().panics;
+            let mut future = std::pin::pin!(future);
+            let watched = std::future::poll_fn(|cx| {
+                if let Some(report) = panics.poll_fatal(cx) {
+                    panic!("the runtime shut down (UnhandledPanic::ShutdownRuntime): {report}");
+                }
+                future.as_mut().poll(cx)
+            });
+            return Ok(match strong {
+                Strong::Current(s) => current::block_on(s, watched),
+                Strong::Multi(_) => park_thread_block_on(watched),
+            });
+        }
         Ok(match strong {
             Strong::Current(s) => current::block_on(s, future),
             Strong::Multi(_) => park_thread_block_on(future),
@@ -489,6 +518,7 @@ impl Scheduler {
             hooks: hooks.clone(),
             park: config.park.clone(),
             workers,
+            panics: panics::Panics::new(config.unhandled_panic),
         };
         let (strong, threads) = match config.flavor {
             Flavor::CurrentThread => {

@@ -94,16 +94,18 @@ where
         },
         Ok(Poll::Ready(out)) => {
             // SAFETY: we hold `RUNNING`; the future is dropped where it was polled.
-            let out = match unsafe { cell.drop_stage() } {
-                None => Ok(out),
+            let (out, panicked) = match unsafe { cell.drop_stage() } {
+                None => (Ok(out), None),
                 Some(payload) => {
                     let _ = catch_unwind(AssertUnwindSafe(move || drop(out)));
-                    Err(JoinError::panic(cell.header.id, payload))
+                    let err = JoinError::panic(cell.header.id, payload);
+                    let msg = panic_note(&err);
+                    (Err(err), Some(msg))
                 }
             };
             // SAFETY: we hold `RUNNING` and the stage is `Consumed`.
             unsafe { cell.store_output(out) };
-            complete::<F, S>(ptr, 1);
+            complete::<F, S>(ptr, 1, panicked);
         }
         Err(payload) => {
             // SAFETY: as above. A second panic (from the drop) is dropped:
@@ -111,9 +113,11 @@ where
             // may panic too).
             let second = unsafe { cell.drop_stage() };
             let _ = catch_unwind(AssertUnwindSafe(move || drop(second)));
+            let err = JoinError::panic(cell.header.id, payload);
+            let msg = panic_note(&err);
             // SAFETY: we hold `RUNNING` and the stage is `Consumed`.
-            unsafe { cell.store_output(Err(JoinError::panic(cell.header.id, payload))) };
-            complete::<F, S>(ptr, 1);
+            unsafe { cell.store_output(Err(err)) };
+            complete::<F, S>(ptr, 1, Some(msg));
         }
     }
 }
@@ -122,26 +126,38 @@ where
 /// the cancellation error and completes. `refs` are the caller's references
 /// to release.
 fn cancel_now<F: Future, S: Schedule>(ptr: NonNull<Header>, refs: usize) {
-    {
+    let panicked = {
         // SAFETY: the caller holds `RUNNING` and a reference (or borrows one).
         let cell = unsafe { Cell::<F, S>::from_header(ptr) };
         let id = cell.header.id;
         // SAFETY: we hold `RUNNING`; the future is dropped in place.
-        let err = match unsafe { cell.drop_stage() } {
-            None => JoinError::cancelled(id),
-            Some(payload) => JoinError::panic(id, payload),
+        let (err, panicked) = match unsafe { cell.drop_stage() } {
+            None => (JoinError::cancelled(id), None),
+            Some(payload) => {
+                let err = JoinError::panic(id, payload);
+                let msg = panic_note(&err);
+                (err, Some(msg))
+            }
         };
         // SAFETY: we hold `RUNNING` and the stage is `Consumed`.
         unsafe { cell.store_output(Err(err)) };
-    }
-    complete::<F, S>(ptr, refs);
+        panicked
+    };
+    complete::<F, S>(ptr, refs, panicked);
+}
+
+/// The message of a caught panic, for the unhandled-panic report.
+fn panic_note(err: &JoinError) -> String {
+    err.panic_message()
+        .unwrap_or_else(|| "a non-string panic payload".to_owned())
 }
 
 /// Leaves the registry, publishes completion, wakes the `JoinHandle` and
 /// releases `refs` references. `ptr` is the task's own pointer (with the
 /// allocation's provenance: one re-derived from `&cell.header` could not
-/// free it).
-fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, refs: usize) {
+/// free it). `panicked` holds the message when the task panicked: with no
+/// `JoinHandle` left to see it, the scheduler is told.
+fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, refs: usize, panicked: Option<String>) {
     let last = {
         // SAFETY: the caller holds `RUNNING` and a reference.
         let cell = unsafe { Cell::<F, S>::from_header(ptr) };
@@ -153,6 +169,11 @@ fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, refs: usize) {
             // Nobody will read the output: drop it here, in place.
             // SAFETY: `COMPLETE` is set and there is no `JoinHandle`.
             drop(unsafe { cell.drop_stage() });
+            if let Some(msg) = panicked {
+                // We still hold our references: the hook may read the cell.
+                cell.scheduler
+                    .unhandled_panic(cell.header.id, cell.header.name.as_deref(), &msg);
+            }
         } else if prev.has(JOIN_WAKER) {
             cell.join_waker.with(|w| {
                 // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the

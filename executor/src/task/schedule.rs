@@ -21,4 +21,10 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// (the registry's reference is then the caller's to drop). Called
     /// before the task is marked complete, so a joined task is never live.
     fn release(&self, task: RawTask) -> bool;
+    /// A task whose `JoinHandle` was gone panicked with `message`: nobody
+    /// else will see it. Called once, after the task completed, by a caller
+    /// holding a reference to the task.
+    fn unhandled_panic(&self, id: super::Id, name: Option<&str>, message: &str) {
+        let _ = (id, name, message);
+    }
 }

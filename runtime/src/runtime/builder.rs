@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use myrt_executor::scheduler::{Config, Flavor, Scheduler};
+use myrt_executor::scheduler::{Config, Flavor, Scheduler, UnhandledPanic};
 
 use super::{Handle, Runtime};
 use crate::driver::Driver;
@@ -92,6 +92,35 @@ impl Builder {
     /// Runs `f` on every runtime thread as it stops.
     pub fn on_thread_stop(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
         self.config.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// What a panic in a detached task (one whose `JoinHandle` was dropped)
+    /// does: one report line on stderr ([`UnhandledPanic::Report`], the
+    /// default), nothing ([`UnhandledPanic::Ignore`]), or the report and a
+    /// shutdown of the runtime ([`UnhandledPanic::ShutdownRuntime`]: every
+    /// task is cancelled and `block_on` panics with the report).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use myrt::runtime::{Builder, UnhandledPanic};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     rt.block_on(async {
+    ///         drop(myrt::spawn(async { panic!("bug") }));
+    ///         std::future::pending::<()>().await
+    ///     })
+    /// }));
+    /// assert!(r.is_err());
+    /// ```
+    #[doc(alias = "set_exception_handler")]
+    pub fn unhandled_panic(mut self, policy: UnhandledPanic) -> Self {
+        self.config.unhandled_panic = policy;
         self
     }
 

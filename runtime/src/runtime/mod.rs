@@ -25,7 +25,7 @@ use std::io;
 use std::time::Duration;
 
 pub use builder::Builder;
-pub use myrt_executor::scheduler::{Metrics, NestedBlockOn, NoRuntime};
+pub use myrt_executor::scheduler::{Metrics, NestedBlockOn, NoRuntime, UnhandledPanic};
 
 use crate::driver;
 use crate::task::JoinHandle;
