@@ -19,6 +19,8 @@
 //! | [`RwLock<T>`] (tokio `RwLock`) | none built in (a `Lock` is the usual stand-in) |
 //! | [`OnceCell<T>`] (tokio `OnceCell`) | a module-level value set under a `Lock` |
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `Queue`, `LifoQueue`, `PriorityQueue` |
+//! | [`mpsc::channel`], [`mpsc::unbounded_channel`] | none; nearest: an `asyncio.Queue` with one consumer |
+//! | [`oneshot::channel`] | none; nearest: an `asyncio.Future` set once |
 //!
 //! # Cancel safety
 //!
@@ -70,6 +72,8 @@ mod identity;
 mod lock;
 mod once_cell;
 pub(crate) mod loom;
+pub mod mpsc;
+pub mod oneshot;
 pub mod queue;
 mod rlock;
 mod rwlock;
