@@ -73,6 +73,25 @@ fn event_fanout(c: &mut Criterion) {
     g.finish();
 }
 
+fn mpsc_4to1(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sync/mpsc_4to1_cap128_100k");
+    g.sample_size(20);
+    g.bench_function("myrt", |b| per_sample_runtime(b, cases::myrt_mpsc));
+    g.bench_function("tokio", |b| per_sample_runtime(b, cases::tokio_mpsc));
+    g.finish();
+}
+
+fn oneshot_ping_pong(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sync/oneshot_ping_pong_1000");
+    g.bench_function("myrt", |b| {
+        per_sample_runtime(b, cases::myrt_oneshot_ping_pong)
+    });
+    g.bench_function("tokio", |b| {
+        per_sample_runtime(b, cases::tokio_oneshot_ping_pong)
+    });
+    g.finish();
+}
+
 mod group {
     use super::*;
     // In a private module: the generated fn needs no doc comment.
@@ -81,7 +100,9 @@ mod group {
         lock_contention,
         semaphore,
         queue_mpmc,
-        event_fanout
+        event_fanout,
+        mpsc_4to1,
+        oneshot_ping_pong
     );
 }
 criterion_main!(group::benches);

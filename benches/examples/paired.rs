@@ -152,6 +152,20 @@ fn main() {
             Some(|| Box::pin(cases::floor_fanout())),
             200,
         ),
+        on_tokio_rt(
+            "sync/mpsc 4→1 cap128",
+            || Box::pin(cases::myrt_mpsc()),
+            || Box::pin(cases::tokio_mpsc()),
+            None,
+            6,
+        ),
+        on_tokio_rt(
+            "sync/oneshot_ping_pong_1000",
+            || Box::pin(cases::myrt_oneshot_ping_pong()),
+            || Box::pin(cases::tokio_oneshot_ping_pong()),
+            None,
+            20,
+        ),
         ping_pong("ping_pong/multi2 (own runtimes)", 2),
         ping_pong("ping_pong/multi4 (own runtimes)", 4),
     ];

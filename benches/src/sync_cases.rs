@@ -240,3 +240,59 @@ pub async fn floor_fanout() {
         h.await.expect("task");
     }
 }
+
+/// The [`tokio_mpsc`] traffic through a bounded `myrt_sync::mpsc` channel:
+/// [`PRODUCERS`] tasks send [`ITEMS`] into one consumer task, capacity
+/// [`CAPACITY`]; the consumer ends when the last sender is dropped.
+pub async fn myrt_mpsc() {
+    let (tx, mut rx) = myrt_sync::mpsc::channel(CAPACITY);
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|_| {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                for i in 0..ITEMS / PRODUCERS {
+                    tx.send(i).await.expect("receiver gone");
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let consumer = tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Some(v) = rx.recv().await {
+            n += v & 1;
+        }
+        n
+    });
+    for p in producers {
+        p.await.expect("producer");
+    }
+    assert_eq!(consumer.await.expect("consumer"), ITEMS / 2);
+}
+
+/// Round trips in the oneshot ping-pong.
+pub const ONESHOT_ROUNDS: usize = 1_000;
+
+macro_rules! oneshot_case {
+    ($name:ident, $oneshot:path) => {
+        /// [`ONESHOT_ROUNDS`] round trips: each round spawns an echo task,
+        /// pings it through one oneshot channel and awaits the pong on a
+        /// second.
+        pub async fn $name() {
+            use $oneshot as oneshot;
+            for i in 0..ONESHOT_ROUNDS {
+                let (ping_tx, ping_rx) = oneshot::channel::<usize>();
+                let (pong_tx, pong_rx) = oneshot::channel::<usize>();
+                let echo = tokio::spawn(async move {
+                    let v = ping_rx.await.expect("ping sender dropped");
+                    pong_tx.send(v + 1).expect("pong receiver dropped");
+                });
+                ping_tx.send(i).expect("ping receiver dropped");
+                assert_eq!(pong_rx.await.expect("pong sender dropped"), i + 1);
+                echo.await.expect("echo task");
+            }
+        }
+    };
+}
+oneshot_case!(myrt_oneshot_ping_pong, myrt_sync::oneshot);
+oneshot_case!(tokio_oneshot_ping_pong, tokio::sync::oneshot);
