@@ -1,4 +1,5 @@
-//! The macro arguments: `flavor`, `worker_threads`, `wait_threads` and `crate`.
+//! The macro arguments: `flavor`, `worker_threads`, `wait_threads`,
+//! `start_paused` and `crate`.
 
 use proc_macro2::{Span, TokenStream};
 use syn::ext::IdentExt;
@@ -31,9 +32,11 @@ pub(crate) struct Config {
     /// `#[myrt::main]` waits for the non-daemon `myrt::thread`s after the
     /// body (`wait_threads = false` opts out; always false for tests).
     pub(crate) wait_threads: bool,
+    /// Build the runtime with its clock paused (`start_paused = true`).
+    pub(crate) start_paused: bool,
 }
 
-const OPTIONS: &str = "`flavor`, `worker_threads`, `wait_threads`, `crate`";
+const OPTIONS: &str = "`flavor`, `worker_threads`, `wait_threads`, `start_paused`, `crate`";
 
 impl Config {
     /// The configuration of a bare `#[myrt::main]` / `#[myrt::test]`.
@@ -46,6 +49,7 @@ impl Config {
             worker_threads: None,
             krate: syn::parse_quote!(::myrt),
             wait_threads: kind == Kind::Main,
+            start_paused: false,
         }
     }
 }
@@ -62,6 +66,7 @@ fn parse_options(input: ParseStream<'_>, kind: Kind) -> syn::Result<Config> {
     let mut config = Config::default_for(kind);
     let mut flavor = None;
     let mut workers: Option<(Ident, usize, Span)> = None;
+    let mut paused: Option<Ident> = None;
     let mut seen: Vec<String> = Vec::new();
     let mut errors: Option<Error> = None;
     let mut report = |e: Error| match &mut errors {
@@ -88,6 +93,12 @@ fn parse_options(input: ParseStream<'_>, kind: Kind) -> syn::Result<Config> {
                 }),
                 "crate" => parse_crate(&value).map(|path| config.krate = path),
                 "wait_threads" => parse_wait_threads(&value, kind).map(|w| config.wait_threads = w),
+                "start_paused" => parse_start_paused(&value).map(|p| {
+                    config.start_paused = p;
+                    if p {
+                        paused = Some(name.clone());
+                    }
+                }),
                 _ => Err(Error::new(
                     name.span(),
                     format!("unknown option `{key}`; expected one of {OPTIONS}"),
@@ -112,6 +123,15 @@ fn parse_options(input: ParseStream<'_>, kind: Kind) -> syn::Result<Config> {
             ));
         }
         config.worker_threads = Some((n, span));
+    }
+    if let Some(name) = paused {
+        if config.flavor == Flavor::MultiThread {
+            report(Error::new(
+                name.span(),
+                "`start_paused` needs the current-thread runtime (paused time jumps when it is idle); \
+                 remove `flavor = \"multi_thread\"` or `start_paused`",
+            ));
+        }
     }
     match errors {
         Some(e) => Err(e),
@@ -172,6 +192,16 @@ fn parse_wait_threads(value: &Lit, kind: Kind) -> syn::Result<bool> {
     Ok(b.value)
 }
 
+fn parse_start_paused(value: &Lit) -> syn::Result<bool> {
+    match value {
+        Lit::Bool(b) => Ok(b.value),
+        _ => Err(Error::new(
+            value.span(),
+            "`start_paused` takes a bool, such as `start_paused = true`",
+        )),
+    }
+}
+
 fn parse_crate(value: &Lit) -> syn::Result<Path> {
     let s = expect_str(value, "crate", "myrt")?;
     s.parse::<Path>().map_err(|_| {
@@ -223,6 +253,34 @@ mod tests {
     }
 
     #[test]
+    fn start_paused_needs_a_bool_and_the_current_thread_runtime() {
+        assert!(
+            parse("start_paused = true", Kind::Test)
+                .unwrap()
+                .start_paused
+        );
+        assert!(
+            !parse("start_paused = false", Kind::Test)
+                .unwrap()
+                .start_paused
+        );
+        assert!(!parse("", Kind::Test).unwrap().start_paused);
+        let e = parse_err(
+            r#"flavor = "multi_thread", start_paused = true"#,
+            Kind::Test,
+        );
+        assert!(e.to_string().contains("current-thread"), "{e}");
+        let e = parse_err("start_paused = 1", Kind::Test);
+        assert!(e.to_string().contains("takes a bool"), "{e}");
+        // A multi-thread runtime with the clock running is fine.
+        assert!(parse(
+            r#"flavor = "multi_thread", start_paused = false"#,
+            Kind::Main
+        )
+        .is_ok());
+    }
+
+    #[test]
     fn all_options_parse() {
         let src = r#"flavor = "multi_thread", worker_threads = 4, crate = "my::rt","#;
         let config = parse(src, Kind::Test).unwrap();
@@ -258,7 +316,7 @@ mod tests {
 
     #[test]
     fn unknown_option_points_at_its_name() {
-        let msg = "unknown option `flavour`; expected one of `flavor`, `worker_threads`, `wait_threads`, `crate`";
+        let msg = "unknown option `flavour`; expected one of `flavor`, `worker_threads`, `wait_threads`, `start_paused`, `crate`";
         assert_errors(
             r#"flavour = "current_thread""#,
             Kind::Main,
@@ -319,7 +377,7 @@ mod tests {
                     "\"x",
                 ),
                 (
-                    "unknown option `threads`; expected one of `flavor`, `worker_threads`, `wait_threads`, `crate`",
+                    "unknown option `threads`; expected one of `flavor`, `worker_threads`, `wait_threads`, `start_paused`, `crate`",
                     "threads",
                 ),
                 ("`worker_threads` must be at least 1", "0"),
@@ -330,7 +388,7 @@ mod tests {
     #[test]
     fn malformed_arguments_are_errors() {
         let not_option =
-            "expected an option, one of `flavor`, `worker_threads`, `wait_threads`, `crate`";
+            "expected an option, one of `flavor`, `worker_threads`, `wait_threads`, `start_paused`, `crate`";
         assert_errors("4", Kind::Main, &[(not_option, "4")]);
         assert_eq!(parse_err("flavor", Kind::Main).to_string(), "expected `=`");
         let err = parse_err(r#"flavor = "multi_thread" crate = "x""#, Kind::Main);

@@ -95,6 +95,10 @@ pub(crate) fn expand(func: ItemFn, config: &Config, kind: Kind) -> TokenStream {
         n.set_span(span);
         quote! { .worker_threads(#n) }
     });
+    let workers = match config.start_paused {
+        true => quote! { #workers .start_paused(true) },
+        false => quote! { #workers },
+    };
     let test_attr = (kind == Kind::Test).then(|| {
         // A duplicate `#[test]` was reported; drop it so rustc adds no noise.
         attrs.retain(|a| !a.path().is_ident("test"));

@@ -19,6 +19,7 @@
 //! | `flavor` | `"multi_thread"` (work-stealing pool) or `"current_thread"` (everything on the calling thread) | `"multi_thread"` for `main`, `"current_thread"` for `test` |
 //! | `worker_threads` | a positive integer literal; `multi_thread` only | the runtime builder's default (one per CPU) |
 //! | `crate` | a path to the runtime crate, as a string, for when `myrt` is renamed or re-exported | `"::myrt"` |
+//! | `start_paused` | `true` builds the runtime with its clock paused (`myrt::time::pause`): timers complete as soon as the runtime is idle, so a test of a 30 s timeout takes microseconds; `current_thread` only | `false` |
 //! | `wait_threads` | `main` only: `true` waits, after the body returns, for every live non-daemon `myrt::multiprocessing::Process` and `myrt::thread::Thread` (`myrt::multiprocessing::join_non_daemon`, `myrt::thread::join_non_daemon`, as Python waits for them at interpreter exit); `false` returns at once | `true` |
 //!
 //! Mistakes are compile errors pointing at the offending token; the function
@@ -301,6 +302,28 @@ pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 /// #[myrt::test]
 /// async fn waits() {}
+/// # fn main() {}
+/// ```
+///
+/// `start_paused = true` pauses the clock (current-thread only):
+///
+/// ```
+/// #[myrt::test(start_paused = true)]
+/// async fn a_long_timeout_in_no_time() {
+///     let t = myrt::time::Instant::now();
+///     let r = myrt::time::timeout(
+///         std::time::Duration::from_secs(30),
+///         std::future::pending::<()>(),
+///     )
+///     .await;
+///     assert!(r.is_err());
+///     assert!(t.elapsed() >= std::time::Duration::from_secs(30));
+/// }
+/// # fn main() {}
+/// ```
+/// ```compile_fail
+/// #[myrt::test(flavor = "multi_thread", start_paused = true)]
+/// async fn paused() {}
 /// # fn main() {}
 /// ```
 ///

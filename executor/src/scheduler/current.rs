@@ -290,9 +290,17 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
     let waker = Waker::from(main.clone());
     let mut cx = Context::from_waker(&waker);
     loop {
+        // When the main future wakes itself while polled (`yield_now`), the
+        // tasks ready at that moment run before it is polled again, as a
+        // yielding task goes behind them (`time::advance` relies on it).
+        let mut before_main = 0;
         if main.woken.swap(false, AcqRel) {
             if let Poll::Ready(v) = crate::coop::budgeted(|| future.as_mut().poll(&mut cx)) {
                 return v;
+            }
+            if main.woken.load(Acquire) {
+                before_main =
+                    CORE.with(|c| c.borrow().as_ref().map_or(0, |(_, core)| core.local.len()));
             }
         }
         if shared.shutdown.load(Acquire) {
@@ -318,7 +326,7 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
             let Some(task) = next else { break };
             crate::coop::budgeted(|| task.run());
             ran += 1;
-            if main.woken.load(Relaxed) {
+            if ran as usize >= before_main && main.woken.load(Relaxed) {
                 break;
             }
         }

@@ -72,6 +72,137 @@ pub(crate) struct Inner {
     parked_until: AtomicU64,
     start: Instant,
     shutdown: AtomicBool,
+    /// The clock timers and `time::Instant::now` read: the system's until a
+    /// test pauses it.
+    pub(crate) clock: Clock,
+}
+
+/// A runtime's clock, pausable for tests (`time::pause`).
+///
+/// Virtual time is `base_virtual + (real now - base_real)` while running
+/// and `paused_at` while paused; both bases start at the driver's creation,
+/// so an untouched clock is the system clock.
+pub(crate) struct Clock {
+    /// The driver's start: the wheel's millisecond 0.
+    start: Instant,
+    /// Set once the clock was first paused; until then `now` skips the lock.
+    touched: AtomicBool,
+    /// Whether this runtime may pause (only a current-thread one: its idle
+    /// park is what moves paused time on to the next timer).
+    pausable: AtomicBool,
+    state: Mutex<ClockState>,
+}
+
+struct ClockState {
+    base_virtual: Instant,
+    base_real: Instant,
+    paused_at: Option<Instant>,
+}
+
+/// Why a clock operation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClockError {
+    NotPausable,
+    AlreadyPaused,
+    NotPaused,
+}
+
+impl Clock {
+    fn new(start: Instant) -> Clock {
+        Clock {
+            start,
+            touched: AtomicBool::new(false),
+            pausable: AtomicBool::new(false),
+            state: Mutex::new(ClockState {
+                base_virtual: start,
+                base_real: start,
+                paused_at: None,
+            }),
+        }
+    }
+
+    /// Allows [`Clock::pause`] (set by a current-thread runtime's builder).
+    pub(crate) fn set_pausable(&self) {
+        self.pausable.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        if !self.touched.load(Ordering::Acquire) {
+            return Instant::now();
+        }
+        let st = lock(&self.state);
+        match st.paused_at {
+            Some(t) => t,
+            None => st.base_virtual + Instant::now().saturating_duration_since(st.base_real),
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.touched.load(Ordering::Acquire) && lock(&self.state).paused_at.is_some()
+    }
+
+    pub(crate) fn pause(&self) -> Result<(), ClockError> {
+        if !self.pausable.load(Ordering::Acquire) {
+            return Err(ClockError::NotPausable);
+        }
+        let mut st = lock(&self.state);
+        if st.paused_at.is_some() {
+            return Err(ClockError::AlreadyPaused);
+        }
+        let now = st.base_virtual + Instant::now().saturating_duration_since(st.base_real);
+        // Up to the next whole millisecond of the wheel, so that deadlines a
+        // whole number of milliseconds away fire exactly on them.
+        let since = now.saturating_duration_since(self.start);
+        let ms = u64::try_from(since.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
+        st.paused_at = Some(
+            self.start
+                .checked_add(Duration::from_millis(ms))
+                .unwrap_or(now),
+        );
+        self.touched.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub(crate) fn resume(&self) -> Result<(), ClockError> {
+        let mut st = lock(&self.state);
+        let Some(at) = st.paused_at.take() else {
+            return Err(ClockError::NotPaused);
+        };
+        st.base_virtual = at;
+        st.base_real = Instant::now();
+        Ok(())
+    }
+
+    /// Moves paused time forward by `d`.
+    pub(crate) fn advance(&self, d: Duration) -> Result<(), ClockError> {
+        let mut st = lock(&self.state);
+        let at = st.paused_at.as_mut().ok_or(ClockError::NotPaused)?;
+        *at = crate::time::far_add_std(*at, d);
+        Ok(())
+    }
+
+    /// Moves paused time forward to `t` (never back); false if not paused.
+    fn advance_to(&self, t: Instant) -> bool {
+        let mut st = lock(&self.state);
+        match st.paused_at.as_mut() {
+            Some(at) => {
+                if t > *at {
+                    *at = t;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Now on the current runtime's clock; the system clock outside one.
+pub(crate) fn clock_now() -> Instant {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(|h| h.inner.clock.now()))
+        .ok()
+        .flatten()
+        .unwrap_or_else(Instant::now)
 }
 
 struct IoSlab {
@@ -89,6 +220,7 @@ impl Driver {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let start = Instant::now();
         let inner = Arc::new(Inner {
             registry,
             waker,
@@ -99,8 +231,9 @@ impl Driver {
             }),
             timers: Mutex::new(Wheel::new(0)),
             parked_until: AtomicU64::new(0),
-            start: Instant::now(),
+            start,
             shutdown: AtomicBool::new(false),
+            clock: Clock::new(start),
         });
         Ok(Driver {
             inner,
@@ -128,14 +261,22 @@ impl Driver {
         // earlier timer inserted concurrently sees it and unparks us.
         let wait = {
             let timers = lock(&inner.timers);
-            let now = Instant::now();
+            let now = inner.clock.now();
             let mut wait = timeout;
+            let woken =
+                inner.notified.load(Ordering::Acquire) || inner.shutdown.load(Ordering::Acquire);
             if let Some(t) = timers.next_expiration() {
                 let at = inner.start + Duration::from_millis(t);
-                let d = at.saturating_duration_since(now);
-                wait = Some(wait.map_or(d, |w| w.min(d)));
+                // A paused clock, with the runtime idle (no timeout: nothing
+                // else to run) and nobody waking it, jumps to the next timer.
+                if timeout.is_none() && !woken && inner.clock.advance_to(at) {
+                    wait = Some(Duration::ZERO);
+                } else {
+                    let d = at.saturating_duration_since(now);
+                    wait = Some(wait.map_or(d, |w| w.min(d)));
+                }
             }
-            if inner.notified.load(Ordering::Acquire) || inner.shutdown.load(Ordering::Acquire) {
+            if woken {
                 wait = Some(Duration::ZERO);
             }
             let until = match wait {
@@ -194,7 +335,7 @@ impl Driver {
         {
             let mut timers = lock(&inner.timers);
             if timers.len() > 0 {
-                let now = inner.ms_floor(Instant::now());
+                let now = inner.ms_floor(inner.clock.now());
                 let wake = &mut st.wake;
                 timers.advance(now, |w| wake.push(w));
             }
@@ -448,6 +589,22 @@ impl Handle {
                 w.wake();
                 None
             }
+        }
+    }
+
+    /// Fires the timers due on the clock now (after `time::advance`).
+    pub(crate) fn fire_due(&self) {
+        let inner = &*self.inner;
+        let mut wake = Vec::new();
+        {
+            let mut timers = lock(&inner.timers);
+            if timers.len() > 0 {
+                let now = inner.ms_floor(inner.clock.now());
+                timers.advance(now, |w| wake.push(w));
+            }
+        }
+        for w in wake {
+            w.wake();
         }
     }
 

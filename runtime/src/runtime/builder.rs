@@ -32,6 +32,7 @@ use crate::driver::Driver;
 /// ```
 pub struct Builder {
     config: Config,
+    start_paused: bool,
 }
 
 impl Builder {
@@ -39,6 +40,7 @@ impl Builder {
     pub fn new_multi_thread() -> Builder {
         Builder {
             config: Config::new(Flavor::MultiThread),
+            start_paused: false,
         }
     }
 
@@ -46,6 +48,7 @@ impl Builder {
     pub fn new_current_thread() -> Builder {
         Builder {
             config: Config::new(Flavor::CurrentThread),
+            start_paused: false,
         }
     }
 
@@ -124,18 +127,44 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its clock paused ([`crate::time::pause`]):
+    /// timers then complete as soon as the runtime is idle, in deadline
+    /// order, without waiting. For tests; current-thread runtimes only
+    /// (`build` fails with `InvalidInput` on a multi-thread one).
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Builds the runtime and starts its workers.
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`;
+    /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`,
+    /// or `start_paused(true)` on a multi-thread runtime;
     /// the OS error when the poller or a thread cannot be created.
     pub fn build(&self) -> io::Result<Runtime> {
         // A task, not the worker thread it runs on, owns the `RLock`s it
         // takes (it may hold one across an await and move threads).
         myrt_sync::set_task_identity(current_task_identity);
+        let current_thread = matches!(self.config.flavor, Flavor::CurrentThread);
+        if self.start_paused && !current_thread {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "start_paused needs a current-thread runtime (its idleness decides when paused time jumps)",
+            ));
+        }
         let driver = Driver::new()?;
         let dh = driver.handle();
+        if current_thread {
+            dh.inner.clock.set_pausable();
+            if self.start_paused {
+                dh.inner
+                    .clock
+                    .pause()
+                    .expect("a new clock is pausable and running");
+            }
+        }
         let mut config = self.config.clone();
         config.park = Arc::new(driver);
         let enter_dh = dh.clone();

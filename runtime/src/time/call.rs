@@ -4,7 +4,9 @@
 use std::fmt;
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Instant;
 
 use crate::loom::{AtomicU64, Ordering};
 use crate::task::AbortHandle;
@@ -55,7 +57,7 @@ where
 ///
 /// Outside a myrt runtime; [`checked_call_at`] is the twin.
 #[track_caller]
-pub fn call_at<F>(deadline: Instant, callback: F) -> TimerHandle
+pub fn call_at<F>(deadline: impl Into<Instant>, callback: F) -> TimerHandle
 where
     F: FnOnce() + Send + 'static,
 {
@@ -86,10 +88,11 @@ where
 ///
 /// An error of kind `Other` if called outside a myrt runtime.
 #[doc(alias = "try_call_at")]
-pub fn checked_call_at<F>(deadline: Instant, callback: F) -> io::Result<TimerHandle>
+pub fn checked_call_at<F>(deadline: impl Into<Instant>, callback: F) -> io::Result<TimerHandle>
 where
     F: FnOnce() + Send + 'static,
 {
+    let deadline = deadline.into();
     let state = Arc::new(AtomicU64::new(PENDING));
     let sleep = super::checked_sleep_until(deadline)?;
     let task_state = state.clone();

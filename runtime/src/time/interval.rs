@@ -5,7 +5,9 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Instant;
 
 use super::Sleep;
 
@@ -58,7 +60,8 @@ pub fn interval(period: Duration) -> Interval {
 /// # Panics
 ///
 /// Panics if `period` is zero; [`checked_interval_at`] returns an error instead.
-pub fn interval_at(start: Instant, period: Duration) -> Interval {
+pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
+    let start = start.into();
     if check_period(period).is_err() {
         panic!("myrt::time::interval: period must be non-zero");
     }
@@ -84,7 +87,8 @@ pub fn checked_interval(period: Duration) -> io::Result<Interval> {
 ///
 /// `InvalidInput` if `period` is zero; `Other` outside a myrt runtime.
 #[doc(alias = "try_interval_at")]
-pub fn checked_interval_at(start: Instant, period: Duration) -> io::Result<Interval> {
+pub fn checked_interval_at(start: impl Into<Instant>, period: Duration) -> io::Result<Interval> {
+    let start = start.into();
     check_period(period)?;
     Ok(Interval::new(Sleep::bound(start)?, period))
 }

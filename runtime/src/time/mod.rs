@@ -20,16 +20,21 @@
 //! ```
 
 mod call;
+mod instant;
 mod interval;
+mod pause;
 mod sleep;
 mod timeout;
 
 pub use call::{call_at, call_later, checked_call_at, checked_call_later, TimerHandle};
+pub use instant::Instant;
 pub use interval::{
     checked_interval, checked_interval_at, interval, interval_at, Interval, MissedTickBehavior,
 };
+pub use pause::{
+    advance, checked_advance, checked_pause, checked_resume, is_paused, pause, resume,
+};
 pub use sleep::{checked_sleep, checked_sleep_until, sleep, sleep_until, Sleep};
-pub use std::time::Instant;
 pub use timeout::{checked_timeout, checked_timeout_at, timeout, timeout_at, Elapsed, Timeout};
 
 /// The error of the `try_` timer constructors outside a runtime.
@@ -43,6 +48,11 @@ pub(crate) fn no_runtime_error() -> std::io::Error {
 /// A deadline `d` after `now`, saturating at about 30 years ahead instead
 /// of overflowing `Instant`.
 pub(crate) fn far_add(now: Instant, d: std::time::Duration) -> Instant {
+    Instant::from_std(far_add_std(now.into_std(), d))
+}
+
+/// [`far_add`] on std instants.
+pub(crate) fn far_add_std(now: std::time::Instant, d: std::time::Duration) -> std::time::Instant {
     now.checked_add(d)
         .unwrap_or_else(|| now + std::time::Duration::from_secs(86_400 * 365 * 30))
 }

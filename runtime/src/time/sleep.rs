@@ -5,7 +5,9 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Instant;
 
 use crate::driver::wheel::Key;
 use crate::driver::{Handle, TimerPoll};
@@ -85,8 +87,8 @@ pub fn checked_sleep(duration: Duration) -> io::Result<Sleep> {
 ///
 /// Polling the returned future outside a myrt runtime panics (unless the
 /// deadline has already passed); [`checked_sleep_until`] is the twin.
-pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(deadline)
+pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
+    Sleep::new(deadline.into())
 }
 
 /// Like [`sleep_until`], with [`checked_sleep`]'s runtime check.
@@ -99,8 +101,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// Cancel safe: dropping the `Sleep` removes its timer.
 #[doc(alias = "try_sleep_until")]
-pub fn checked_sleep_until(deadline: Instant) -> io::Result<Sleep> {
-    Sleep::bound(deadline)
+pub fn checked_sleep_until(deadline: impl Into<Instant>) -> io::Result<Sleep> {
+    Sleep::bound(deadline.into())
 }
 
 /// A future that completes at a deadline; see [`sleep`].
@@ -171,10 +173,11 @@ impl Sleep {
     ///     (&mut s).await;
     /// });
     /// ```
-    pub fn reset(&mut self, deadline: Instant) {
+    pub fn reset(&mut self, deadline: impl Into<Instant>) {
+        let deadline = deadline.into();
         self.deadline = deadline;
         if let (Some(handle), Some(key)) = (&self.handle, self.key.take()) {
-            self.key = handle.reset_timer(key, deadline);
+            self.key = handle.reset_timer(key, deadline.into_std());
         }
     }
 
@@ -204,7 +207,7 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let handle = this.handle.get_or_insert_with(Handle::current);
-        match handle.poll_timer(this.key.take(), this.deadline, cx.waker()) {
+        match handle.poll_timer(this.key.take(), this.deadline.into_std(), cx.waker()) {
             TimerPoll::Registered(k) => {
                 this.key = Some(k);
                 Poll::Pending

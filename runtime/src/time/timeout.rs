@@ -6,7 +6,9 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Instant;
 
 use pin_project_lite::pin_project;
 
@@ -107,10 +109,10 @@ pub fn checked_timeout<F: Future>(duration: Duration, fut: F) -> io::Result<Time
 ///
 /// Polling outside a myrt runtime panics once `fut` is pending;
 /// [`checked_timeout_at`] is the twin.
-pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
+pub fn timeout_at<F: Future>(deadline: impl Into<Instant>, fut: F) -> Timeout<F> {
     Timeout {
         inner: Some(fut),
-        sleep: Sleep::new(deadline),
+        sleep: Sleep::new(deadline.into()),
     }
 }
 
@@ -124,10 +126,13 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
 ///
 /// As cancel safe as `fut`.
 #[doc(alias = "try_timeout_at")]
-pub fn checked_timeout_at<F: Future>(deadline: Instant, fut: F) -> io::Result<Timeout<F>> {
+pub fn checked_timeout_at<F: Future>(
+    deadline: impl Into<Instant>,
+    fut: F,
+) -> io::Result<Timeout<F>> {
     Ok(Timeout {
         inner: Some(fut),
-        sleep: Sleep::bound(deadline)?,
+        sleep: Sleep::bound(deadline.into())?,
     })
 }
 
