@@ -11,6 +11,8 @@
 //!   and threads can block on ([`executor`]);
 //! - Python's `multiprocessing`: registered Rust functions run in worker
 //!   processes, alone or in pools ([`multiprocessing`]);
+//! - async files and directories on the blocking pool, tokio-style, with
+//!   the `open()`/`pathlib`/`os`/`shutil` names ([`fs`]);
 //! - `#[myrt::main]` and `#[myrt::test]`.
 //!
 //! # Examples
@@ -91,6 +93,7 @@ pub(crate) mod loom;
 pub mod net;
 pub mod time;
 // ---- end of reactor side ----
+pub mod fs;
 pub mod multiprocessing;
 pub mod process;
 pub mod signal;
