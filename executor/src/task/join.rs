@@ -209,6 +209,20 @@ impl JoinError {
         }
     }
 
+    /// The error of a task cancelled outside this crate's schedulers
+    /// (myrt's `LocalSet`); not a public API.
+    #[doc(hidden)]
+    pub fn __cancelled(id: Id) -> Self {
+        Self::cancelled(id)
+    }
+
+    /// The error of a task that panicked outside this crate's schedulers;
+    /// not a public API.
+    #[doc(hidden)]
+    pub fn __panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> Self {
+        Self::panic(id, payload)
+    }
+
     /// True when the task was aborted (or dropped by runtime shutdown).
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)

@@ -56,6 +56,13 @@ impl Id {
         Id(NonZeroU64::new(n).expect("task id counter wrapped"))
     }
 
+    /// A fresh id, for tasks run outside this crate's schedulers (myrt's
+    /// `LocalSet`); not a public API.
+    #[doc(hidden)]
+    pub fn __next() -> Id {
+        Id::next()
+    }
+
     /// The id as a number.
     pub fn as_u64(self) -> u64 {
         self.0.get()
