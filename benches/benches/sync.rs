@@ -92,6 +92,26 @@ fn oneshot_ping_pong(c: &mut Criterion) {
     g.finish();
 }
 
+fn broadcast_1to4(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sync/broadcast_1to4_10k");
+    g.sample_size(20);
+    g.bench_function("myrt", |b| {
+        per_sample_runtime(b, cases::myrt_broadcast_1to4)
+    });
+    g.bench_function("tokio", |b| {
+        per_sample_runtime(b, cases::tokio_broadcast_1to4)
+    });
+    g.finish();
+}
+
+fn watch_1to4(c: &mut Criterion) {
+    let mut g = c.benchmark_group("sync/watch_1to4_10k");
+    g.sample_size(20);
+    g.bench_function("myrt", |b| per_sample_runtime(b, cases::myrt_watch_1to4));
+    g.bench_function("tokio", |b| per_sample_runtime(b, cases::tokio_watch_1to4));
+    g.finish();
+}
+
 mod group {
     use super::*;
     // In a private module: the generated fn needs no doc comment.
@@ -102,7 +122,9 @@ mod group {
         queue_mpmc,
         event_fanout,
         mpsc_4to1,
-        oneshot_ping_pong
+        oneshot_ping_pong,
+        broadcast_1to4,
+        watch_1to4
     );
 }
 criterion_main!(group::benches);

@@ -166,6 +166,20 @@ fn main() {
             None,
             20,
         ),
+        on_tokio_rt(
+            "sync/broadcast 1→4 10k",
+            || Box::pin(cases::myrt_broadcast_1to4()),
+            || Box::pin(cases::tokio_broadcast_1to4()),
+            None,
+            6,
+        ),
+        on_tokio_rt(
+            "sync/watch 1→4 10k",
+            || Box::pin(cases::myrt_watch_1to4()),
+            || Box::pin(cases::tokio_watch_1to4()),
+            None,
+            6,
+        ),
         ping_pong("ping_pong/multi2 (own runtimes)", 2),
         ping_pong("ping_pong/multi4 (own runtimes)", 4),
     ];

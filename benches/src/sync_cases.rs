@@ -296,3 +296,108 @@ macro_rules! oneshot_case {
 }
 oneshot_case!(myrt_oneshot_ping_pong, myrt_sync::oneshot);
 oneshot_case!(tokio_oneshot_ping_pong, tokio::sync::oneshot);
+
+/// Values sent in the broadcast and watch scenarios.
+pub const FANOUT_ITEMS: usize = 10_000;
+/// Receiver tasks in the broadcast and watch scenarios.
+pub const FANOUT_RECEIVERS: usize = 4;
+/// Broadcast capacity: room for every value, so no receiver lags and each
+/// run does the same work.
+pub const BROADCAST_CAPACITY: usize = 16_384;
+
+macro_rules! broadcast_case {
+    ($name:ident, $broadcast:path) => {
+        /// One sender task broadcasts [`FANOUT_ITEMS`] values (yielding
+        /// every 32) to [`FANOUT_RECEIVERS`] receiver tasks, each of which
+        /// must read every value.
+        pub async fn $name() {
+            use $broadcast as broadcast;
+            let (tx, rx) = broadcast::channel(BROADCAST_CAPACITY);
+            let rs: Vec<_> = (0..FANOUT_RECEIVERS)
+                .map(|_| {
+                    let mut rx = tx.subscribe();
+                    tokio::spawn(async move {
+                        let mut sum = 0usize;
+                        loop {
+                            match rx.recv().await {
+                                Ok(v) => sum += v,
+                                Err(broadcast::error::RecvError::Closed) => return sum,
+                                Err(e) => panic!("receiver: {e}"),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            drop(rx);
+            tokio::spawn(async move {
+                for i in 0..FANOUT_ITEMS {
+                    tx.send(i).expect("receivers gone");
+                    if i % 32 == 31 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            })
+            .await
+            .expect("sender");
+            for r in rs {
+                assert_eq!(
+                    r.await.expect("receiver"),
+                    FANOUT_ITEMS * (FANOUT_ITEMS - 1) / 2
+                );
+            }
+        }
+    };
+}
+/// `myrt_sync::broadcast` laid out like `tokio::sync::broadcast`, so one
+/// macro serves both.
+mod myrt_broadcast {
+    pub(crate) use myrt_sync::broadcast::channel;
+    pub(crate) mod error {
+        pub(crate) use myrt_sync::broadcast::RecvError;
+    }
+}
+broadcast_case!(myrt_broadcast_1to4, myrt_broadcast);
+broadcast_case!(tokio_broadcast_1to4, tokio::sync::broadcast);
+
+macro_rules! watch_case {
+    ($name:ident, $watch:path) => {
+        /// One sender task publishes 1..=[`FANOUT_ITEMS`] (yielding after
+        /// each) to [`FANOUT_RECEIVERS`] watcher tasks, which follow the
+        /// value (skipping what they miss) until they see the last one.
+        pub async fn $name() {
+            use $watch as watch;
+            let (tx, rx) = watch::channel(0usize);
+            let ws: Vec<_> = (0..FANOUT_RECEIVERS)
+                .map(|_| {
+                    let mut rx = rx.clone();
+                    tokio::spawn(async move {
+                        let mut prev = 0;
+                        while rx.changed().await.is_ok() {
+                            let v = *rx.borrow_and_update();
+                            assert!(v > prev, "watch went back");
+                            prev = v;
+                            if v == FANOUT_ITEMS {
+                                break;
+                            }
+                        }
+                        prev
+                    })
+                })
+                .collect();
+            drop(rx);
+            tokio::spawn(async move {
+                for i in 1..=FANOUT_ITEMS {
+                    tx.send(i).expect("watchers gone");
+                    tokio::task::yield_now().await;
+                }
+            })
+            .await
+            .expect("sender");
+            for w in ws {
+                assert_eq!(w.await.expect("watcher"), FANOUT_ITEMS);
+            }
+        }
+    };
+}
+watch_case!(myrt_watch_1to4, myrt_sync::watch);
+watch_case!(tokio_watch_1to4, tokio::sync::watch);

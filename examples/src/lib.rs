@@ -2,4 +2,5 @@
 //! an example shares with its benchmark twin on another runtime.
 
 pub mod hyper_service;
+pub mod ports;
 pub mod tls;

@@ -10,6 +10,7 @@
 //! | `task.cancel()` | [`JoinHandle::abort`], [`AbortHandle::abort`] |
 //! | `asyncio.TaskGroup` | [`TaskGroup`] |
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
+//! | `create_task` of a `!Send` coroutine (tokio `spawn_local`) | [`spawn_local`], [`LocalSet`] |
 //! | `contextvars.ContextVar` | [`task_local!`](crate::task_local), [`LocalKey`] |
 
 pub use myrt_executor::task::{
@@ -21,7 +22,11 @@ pub use myrt_executor::task::{
 mod group;
 mod join_set;
 mod local;
+mod local_set;
 
 pub use group::{GroupError, TaskFailure, TaskGroup};
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
+pub use local_set::{
+    checked_spawn_local, spawn_local, LocalJoinHandle, LocalSet, NoLocalSet, RunUntil,
+};

@@ -21,6 +21,8 @@
 //! | [`Queue`], [`LifoQueue`], [`PriorityQueue`] | `Queue`, `LifoQueue`, `PriorityQueue` |
 //! | [`mpsc::channel`], [`mpsc::unbounded_channel`] | none; nearest: an `asyncio.Queue` with one consumer |
 //! | [`oneshot::channel`] | none; nearest: an `asyncio.Future` set once |
+//! | [`broadcast::channel`] | none; nearest: one `asyncio.Queue` per subscriber, the sender `put_nowait`s into each |
+//! | [`watch::channel`] | none; nearest: a shared value beside a `Condition` (or an `Event`) |
 //!
 //! # Cancel safety
 //!
@@ -66,19 +68,21 @@
 
 mod barrier;
 mod blocking;
+pub mod broadcast;
 mod condition;
 mod event;
 mod identity;
 mod lock;
-mod once_cell;
 pub(crate) mod loom;
 pub mod mpsc;
+mod once_cell;
 pub mod oneshot;
 pub mod queue;
 mod rlock;
 mod rwlock;
 pub mod semaphore;
 mod wait_list;
+pub mod watch;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
 pub use blocking::TIMEOUT_MAX;

@@ -206,17 +206,31 @@ impl Handle {
     #[track_caller]
     #[doc(alias("run_until_complete"))]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.sched.block_on(future)
+        match self.checked_block_on(future) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     /// [`block_on`](Self::block_on) that returns an error inside a runtime.
+    ///
+    /// `future` runs inside a fresh [`LocalSet`](crate::task::LocalSet),
+    /// so [`spawn_local`](crate::task::spawn_local) works in it; local
+    /// tasks still running when it completes are dropped before this
+    /// returns.
     ///
     /// # Errors
     ///
     /// [`NestedBlockOn`] when this thread is already driving a runtime.
     #[doc(alias = "try_block_on")]
     pub fn checked_block_on<F: Future>(&self, future: F) -> Result<F::Output, NestedBlockOn> {
-        self.sched.checked_block_on(future)
+        self.sched.checked_block_on(async {
+            let set = crate::task::LocalSet::new();
+            let out = set.run_until(future).await;
+            // Inside the runtime, so their destructors can still reach it.
+            drop(set);
+            out
+        })
     }
 
     /// Makes this runtime current on this thread until the guard drops, so
