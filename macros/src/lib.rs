@@ -30,6 +30,7 @@
 mod config;
 mod expand;
 mod process_fn;
+mod select;
 
 use proc_macro::TokenStream;
 
@@ -390,4 +391,26 @@ pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn process_fn(attr: TokenStream, item: TokenStream) -> TokenStream {
     process_fn::process_fn_impl(attr.into(), item.into()).into()
+}
+
+/// The expansion of `myrt::select!` (use that macro; this one takes the
+/// runtime crate's path first, `$crate; branches...`).
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_impl(input: TokenStream) -> TokenStream {
+    select::select_impl(input.into()).into()
+}
+
+/// The expansion of `myrt::join!` (use that macro).
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_impl(input: TokenStream) -> TokenStream {
+    select::join_impl(input.into(), false).into()
+}
+
+/// The expansion of `myrt::try_join!` (use that macro).
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_impl(input: TokenStream) -> TokenStream {
+    select::join_impl(input.into(), true).into()
 }

@@ -13,7 +13,9 @@
 //!   processes, alone or in pools ([`multiprocessing`]);
 //! - async files and directories on the blocking pool, tokio-style, with
 //!   the `open()`/`pathlib`/`os`/`shutil` names ([`fs`]);
-//! - `#[myrt::main]` and `#[myrt::test]`.
+//! - `#[myrt::main]` and `#[myrt::test]`;
+//! - [`select!`], [`join!`] and [`try_join!`] to wait on several futures
+//!   in one task.
 //!
 //! # Examples
 //!
@@ -30,6 +32,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+mod macros;
 pub mod runtime;
 pub mod task;
 pub mod thread;
@@ -97,3 +100,37 @@ pub mod fs;
 pub mod multiprocessing;
 pub mod process;
 pub mod signal;
+
+/// What the macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    use std::cell::Cell;
+
+    pub use myrt_macros::{join_impl, select_impl, try_join_impl};
+
+    std::thread_local! {
+        static SEED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// A random branch in `0..n` for `select!` to poll first
+    /// (xorshift64*, seeded per thread from the thread's stack address and
+    /// the clock; fairness needs no better).
+    pub fn select_start(n: usize) -> usize {
+        let x = SEED.with(|seed| {
+            let mut x = seed.get();
+            if x == 0 {
+                let here = &x as *const u64 as u64;
+                let t = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos() as u64);
+                x = (here ^ t.rotate_left(32)) | 1;
+            }
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            seed.set(x);
+            x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        });
+        (((x >> 32) * n as u64) >> 32) as usize
+    }
+}

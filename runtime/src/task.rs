@@ -9,6 +9,8 @@
 //! | `asyncio.all_tasks()` | [`all`] (threads: [`crate::thread::enumerate`]) |
 //! | `task.cancel()` | [`JoinHandle::abort`], [`AbortHandle::abort`] |
 //! | `asyncio.TaskGroup` | [`TaskGroup`] |
+//! | `await asyncio.gather(*aws)` (no tasks created) | [`gather`], [`try_gather`], [`join!`](crate::join) |
+//! | `asyncio.shield(aw)` | [`shield`] |
 //! | `asyncio.as_completed(tasks)` | [`JoinSet::join_next`] |
 //! | `create_task` of a `!Send` coroutine (tokio `spawn_local`) | [`spawn_local`], [`LocalSet`] |
 //! | `contextvars.ContextVar` | [`task_local!`](crate::task_local), [`LocalKey`] |
@@ -19,11 +21,13 @@ pub use myrt_executor::task::{
     TaskState,
 };
 
+mod gather;
 mod group;
 mod join_set;
 mod local;
 mod local_set;
 
+pub use gather::{checked_shield, gather, shield, try_gather, Gather, Shield, TryGather};
 pub use group::{GroupError, TaskFailure, TaskGroup};
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
