@@ -4,3 +4,8 @@
 pub mod hyper_service;
 pub mod ports;
 pub mod tls;
+
+/// The guide's Rust snippets, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/guide.md")]
+pub struct Guide;
