@@ -225,10 +225,13 @@ pub(crate) fn select_impl(input: TokenStream) -> TokenStream {
                 #(#vars(#tys),)*
                 Disabled,
             }
+            // The futures live in this inner block only: the losers are
+            // dropped (and their borrows end) before the handler runs.
+            let __myrt_out = {
             let mut #disabled: u64 = 0;
             #(#conds)*
             #(#pins)*
-            let __myrt_out = ::core::future::poll_fn(|#cx: &mut ::core::task::Context<'_>| {
+            ::core::future::poll_fn(|#cx: &mut ::core::task::Context<'_>| {
                 let __myrt_start: usize = #start;
                 let mut #pending = false;
                 for __myrt_i in 0..#n {
@@ -247,7 +250,8 @@ pub(crate) fn select_impl(input: TokenStream) -> TokenStream {
                     ::core::task::Poll::Ready(#out_ty::Disabled)
                 }
             })
-            .await;
+            .await
+            };
             match __myrt_out {
                 #(#handlers)*
                 #out_ty::Disabled => #otherwise,

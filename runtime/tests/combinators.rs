@@ -343,3 +343,25 @@ async fn select_inside_an_aborted_task_drops_foreign_futures() {
     // The stored permit is consumed by a fresh waiter.
     notify.notified().await;
 }
+
+#[myrt::test]
+async fn select_drops_the_losers_before_the_handler_runs() {
+    // The losing future borrows `log` mutably; the handler may use `log`
+    // because the futures are gone by then (a compile-time check), and
+    // the drop guard has run.
+    let mut log = Vec::new();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let guard = DropFlag(dropped.clone());
+    myrt::select! {
+        _ = async {
+            let _guard = guard;
+            log.push("loser polled");
+            pending::<()>().await
+        } => unreachable!(),
+        _ = async { yield_now().await } => {
+            assert!(dropped.load(Ordering::SeqCst));
+            log.push("handler");
+        }
+    }
+    assert_eq!(log.last(), Some(&"handler"));
+}
