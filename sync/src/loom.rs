@@ -10,6 +10,6 @@
 #![allow(unused_imports, unreachable_pub)]
 
 pub(crate) use myrt_shim::{
-    lock_brief as lock, try_lock, AtomicBool, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering,
-    UnsafeCell,
+    lock_brief as lock, read, try_lock, write, AtomicBool, AtomicU64, AtomicUsize, Mutex,
+    MutexGuard, Ordering, RwLock, RwLockReadGuard, UnsafeCell,
 };

@@ -25,12 +25,15 @@
 //!
 //! # The lock
 //!
-//! The value sits behind a mutex. [`Ref`], what `borrow` returns, holds it:
-//! while a `Ref` lives, the sender and every other `borrow` on the channel
-//! wait. Keep a `Ref` briefly, never hold it across an `.await` (it is not
-//! `Send`, so a spawned task cannot anyway), and never hold two of the same
-//! channel, or one while sending, on one thread: that deadlocks. Clone or
-//! copy out what you need instead.
+//! The value sits behind a read-write lock. [`Ref`], what `borrow`
+//! returns, holds a shared read lock: many `Ref`s, on one thread or
+//! several, can be held at once, and while any lives a send waits. Keep a
+//! `Ref` briefly and never hold it across an `.await` (it is not `Send`,
+//! so a spawned task cannot anyway); sending on a thread that holds a
+//! `Ref` of the same channel deadlocks, and so can a second `borrow` on a
+//! thread that holds one while another thread's send is waiting. Clone or
+//! copy out what you need instead. Because readers share the value, a
+//! channel's `Sender` and `Receiver` are `Send` only for `T: Send + Sync`.
 //!
 //! # Examples
 //!
@@ -66,7 +69,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::blocking::block_on;
-use crate::loom::{lock, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::loom::{
+    lock, read, write, AtomicU64, AtomicUsize, Mutex, Ordering, RwLock, RwLockReadGuard,
+};
 use crate::wait_list::{Key, WaitList, Wakers};
 
 /// Set in `state` once the sender is gone.
@@ -90,7 +95,7 @@ fn version(state: u64) -> u64 {
 /// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
-        value: Mutex::new(init),
+        value: RwLock::new(init),
         state: AtomicU64::new(0),
         receivers: AtomicUsize::new(1),
         waiters: Mutex::new(WaitList::new()),
@@ -104,7 +109,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
 }
 
 struct Shared<T> {
-    value: Mutex<T>,
+    value: RwLock<T>,
     /// `version << 1 | CLOSED`. The version is bumped only while `value`
     /// is locked, so whoever holds that lock reads the version of the value
     /// it sees. One word for both, so a single load tells a receiver
@@ -240,7 +245,7 @@ impl<T> Sender<T> {
     #[doc(alias = "swap")]
     pub fn send_replace(&self, value: T) -> T {
         let old = {
-            let mut v = lock(&self.shared.value);
+            let mut v = write(&self.shared.value);
             let old = std::mem::replace(&mut *v, value);
             self.shared.state.fetch_add(STEP, Ordering::Release);
             old
@@ -288,7 +293,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn send_if_modified(&self, modify: impl FnOnce(&mut T) -> bool) -> bool {
         let outcome = {
-            let mut v = lock(&self.shared.value);
+            let mut v = write(&self.shared.value);
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| modify(&mut v)));
             if !matches!(outcome, Ok(false)) {
                 self.shared.state.fetch_add(STEP, Ordering::Release);
@@ -320,7 +325,7 @@ impl<T> Sender<T> {
     #[doc(alias = "get")]
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
-            guard: lock(&self.shared.value),
+            guard: read(&self.shared.value),
             changed: false,
         }
     }
@@ -445,7 +450,7 @@ impl<T> Receiver<T> {
     /// ```
     #[doc(alias = "get")]
     pub fn borrow(&self) -> Ref<'_, T> {
-        let guard = lock(&self.shared.value);
+        let guard = read(&self.shared.value);
         let v = version(self.shared.state.load(Ordering::Acquire));
         Ref {
             guard,
@@ -465,7 +470,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.has_changed(), Ok(false));
     /// ```
     pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
-        let guard = lock(&self.shared.value);
+        let guard = read(&self.shared.value);
         let v = version(self.shared.state.load(Ordering::Acquire));
         let changed = v != self.seen;
         self.seen = v;
@@ -662,16 +667,15 @@ impl<T> fmt::Debug for Receiver<T> {
     }
 }
 
-/// The value of a watch channel, borrowed with the channel locked
+/// The value of a watch channel, borrowed under the channel's read lock
 /// ([`Sender::borrow`], [`Receiver::borrow`], ...).
 ///
-/// While it lives, sends and other borrows of the channel wait: drop it
-/// soon, never hold it across an `.await`, and never take a second one (or
-/// send) on the same thread meanwhile; see [the module
-/// docs](self#the-lock).
+/// While it lives, sends on the channel wait (other borrows do not):
+/// drop it soon, never hold it across an `.await`, and never send on the
+/// same thread meanwhile; see [the module docs](self#the-lock).
 #[must_use = "holding a Ref keeps the channel locked"]
 pub struct Ref<'a, T> {
-    guard: MutexGuard<'a, T>,
+    guard: RwLockReadGuard<'a, T>,
     changed: bool,
 }
 
@@ -750,7 +754,7 @@ impl<'a, T, F: FnMut(&T) -> bool> Future for WaitFor<'a, T, F> {
         let this = Pin::into_inner(self);
         let shared: &'a Shared<T> = this.shared;
         loop {
-            let guard = lock(&shared.value);
+            let guard = read(&shared.value);
             let v = version(shared.state.load(Ordering::Acquire));
             let changed = v != *this.seen;
             *this.seen = v;
