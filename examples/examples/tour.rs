@@ -135,8 +135,9 @@ async fn main() {
     println!("thread pool computed {}", fut.await.unwrap());
 
     let m = myrt::runtime::Handle::current().metrics();
+    let polls: u64 = m.per_worker.iter().map(|w| w.polls).sum();
     println!(
-        "runtime: {} workers, {} live tasks, {} blocking threads",
+        "runtime: {} workers, {} live tasks, {} blocking threads, {polls} task polls",
         m.workers, m.live_tasks, m.blocking_threads
     );
     println!("tour done");

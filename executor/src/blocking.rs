@@ -116,6 +116,11 @@ impl BlockingPool {
         lock(&self.inner.state).threads
     }
 
+    /// Jobs queued and not yet taken by a thread.
+    pub(crate) fn queued(&self) -> usize {
+        lock(&self.inner.state).queue.len()
+    }
+
     /// Cancels queued jobs and tells threads to exit; waits up to `timeout`
     /// for running jobs (none: do not wait).
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {

@@ -6,5 +6,5 @@
 
 pub(crate) use myrt_shim::{
     fence, lock, spin_loop, thread, Arc, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize,
-    Condvar, Mutex, MutexGuard, Ordering, UnsafeCell,
+    Condvar, Counter, Mutex, MutexGuard, Ordering, UnsafeCell,
 };

@@ -146,3 +146,39 @@ fn lock_contended<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// the rest after yielding.
 #[cfg(not(loom))]
 const SPIN_ROUNDS: u32 = 10;
+
+/// A statistics counter for runtime metrics: its owner adds to it, any
+/// thread reads it. It is never a synchronisation point (relaxed loads and
+/// stores only, nothing is published through it), so it stays `std`'s
+/// under loom too: modelling it would only multiply the interleavings of
+/// the protocols it sits beside without checking anything.
+#[derive(Debug, Default)]
+pub struct Counter(std::sync::atomic::AtomicU64);
+
+impl Counter {
+    /// A counter at zero.
+    pub const fn new() -> Counter {
+        Counter(std::sync::atomic::AtomicU64::new(0))
+    }
+
+    /// Adds one. Meant for one writer at a time (the worker that owns the
+    /// counter): a load and a store, not a locked read-modify-write, so two
+    /// threads adding at once may lose a count, never more.
+    #[inline]
+    pub fn bump(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0.store(self.0.load(Relaxed).wrapping_add(1), Relaxed);
+    }
+
+    /// Overwrites the value (for a gauge such as a queue length, written
+    /// by its owner).
+    #[inline]
+    pub fn set(&self, value: u64) {
+        self.0.store(value, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The count so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}

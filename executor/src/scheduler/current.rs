@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::queue::Inject;
-use super::Common;
-use crate::loom::{lock, AtomicBool, Mutex, Ordering::*};
+use super::{Common, WorkerMetrics, WorkerStats};
+use crate::loom::{lock, AtomicBool, Counter, Mutex, Ordering::*};
 use crate::task::{Notified, RawTask, Schedule};
 
 /// Tasks polled between looks at the injector and the driver.
@@ -21,6 +21,11 @@ pub(crate) struct Shared {
     pub(crate) common: Common,
     inject: Inject,
     shutdown: AtomicBool,
+    /// The driving thread's counts, and its local queue's length as of the
+    /// last push or pop (the queue itself is out of reach while a
+    /// `block_on` holds it).
+    stats: WorkerStats,
+    local_depth: Counter,
     /// The local queue while no `block_on` has it, and the threads waiting
     /// in `block_on` to take it over.
     core: Mutex<CoreSlot>,
@@ -54,6 +59,8 @@ impl Shared {
             common,
             inject: Inject::new(),
             shutdown: AtomicBool::new(false),
+            stats: WorkerStats::default(),
+            local_depth: Counter::new(),
             core: Mutex::new(CoreSlot {
                 core: Some(Box::new(Core {
                     local: VecDeque::new(),
@@ -64,6 +71,12 @@ impl Shared {
                 closed: false,
             }),
         })
+    }
+
+    /// The injector's depth and the driving thread's counts.
+    pub(crate) fn metrics(&self) -> (usize, Vec<WorkerMetrics>) {
+        let depth = self.local_depth.get() as usize;
+        (self.inject.len(), vec![self.stats.snapshot(depth)])
     }
 
     pub(crate) fn begin_shutdown(&self) {
@@ -176,6 +189,7 @@ impl Schedule for Arc<Shared> {
             match c.as_mut() {
                 Some((shared, core)) if Arc::ptr_eq(shared, self) => {
                     core.local.push_back(task);
+                    self.local_depth.set(core.local.len() as u64);
                     None
                 }
                 _ => Some(task),
@@ -321,10 +335,13 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
                         return Some(t);
                     }
                 }
-                core.local.pop_front().or_else(|| shared.inject.pop())
+                let next = core.local.pop_front();
+                shared.local_depth.set(core.local.len() as u64);
+                next.or_else(|| shared.inject.pop())
             });
             let Some(task) = next else { break };
-            crate::coop::budgeted(|| task.run());
+            let ((), spent) = crate::coop::budgeted_counting(|| task.run());
+            shared.stats.polled(spent);
             ran += 1;
             if ran as usize >= before_main && main.woken.load(Relaxed) {
                 break;
@@ -341,6 +358,7 @@ fn drive<F: Future>(shared: &Arc<Shared>, core: Box<Core>, mut future: Pin<&mut 
             })
             && shared.inject.is_empty();
         if idle {
+            shared.stats.parks.bump();
             shared.common.park.park(None);
         } else {
             shared.common.park.park(Some(std::time::Duration::ZERO));

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use crate::blocking::BlockingPool;
 use crate::hooks::Hooks;
+use crate::loom::Counter;
 use crate::park::{CondvarPark, Park};
 use crate::task::registry::Registry;
 use crate::task::{self, JoinHandle, TaskInfo};
@@ -216,10 +217,17 @@ impl Handle {
     /// Counts for this runtime.
     pub fn metrics(&self) -> Metrics {
         let c = self.kind.common();
+        let (injector_depth, per_worker) = match &self.kind {
+            Strong::Current(s) => s.metrics(),
+            Strong::Multi(s) => s.metrics(),
+        };
         Metrics {
             workers: c.workers,
             live_tasks: c.registry.live(),
             blocking_threads: c.blocking.threads(),
+            blocking_queue_depth: c.blocking.queued(),
+            injector_depth,
+            per_worker,
         }
     }
 
@@ -348,8 +356,13 @@ impl fmt::Debug for Handle {
     }
 }
 
-/// Runtime counts, from [`Handle::metrics`].
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+/// Runtime counts, from [`Handle::metrics`]: a snapshot, each field read
+/// on its own (they are not one consistent instant).
+///
+/// tokio's `RuntimeMetrics` splits the same counts into getters
+/// (`num_workers`, `num_alive_tasks`, `global_queue_depth`,
+/// `worker_poll_count(i)`, …); here one call returns them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Metrics {
     /// Worker threads (1 for a current-thread runtime).
@@ -358,6 +371,69 @@ pub struct Metrics {
     pub live_tasks: usize,
     /// Blocking-pool threads alive now.
     pub blocking_threads: usize,
+    /// Blocking jobs queued and not yet picked up by a thread.
+    pub blocking_queue_depth: usize,
+    /// Tasks in the global (injector) queue: woken or spawned from outside
+    /// the workers, or spilled from a full local queue.
+    pub injector_depth: usize,
+    /// One entry per worker, in worker order (one for a current-thread
+    /// runtime: the thread driving it).
+    pub per_worker: Vec<WorkerMetrics>,
+}
+
+/// One worker's counts, in [`Metrics::per_worker`]. The counters run from
+/// the runtime's start and only grow; subtract two snapshots for a rate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WorkerMetrics {
+    /// Task polls this worker made.
+    pub polls: u64,
+    /// Times it took tasks from another worker's queue (always 0 on a
+    /// current-thread runtime).
+    pub steals: u64,
+    /// Times it went to sleep for want of work.
+    pub parks: u64,
+    /// Polls that ended because the task used up its cooperative budget
+    /// ([`coop::BUDGET`](crate::coop::BUDGET) resource operations) and was
+    /// made to yield.
+    pub budget_yields: u64,
+    /// Tasks in its local run queue now (the multi-thread scheduler's LIFO
+    /// slot, which holds at most one, is not counted; on a current-thread
+    /// runtime, as of its last poll or wake-up).
+    pub local_queue_depth: usize,
+}
+
+/// The counters behind one [`WorkerMetrics`]: written only by the worker
+/// that owns them, aligned to their own cache lines so two workers never
+/// write the same line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(crate) struct WorkerStats {
+    pub(crate) polls: Counter,
+    pub(crate) steals: Counter,
+    pub(crate) parks: Counter,
+    pub(crate) budget_yields: Counter,
+}
+
+impl WorkerStats {
+    /// Counts one task poll and whether the budget ended it.
+    #[inline]
+    pub(crate) fn polled(&self, budget_spent: bool) {
+        self.polls.bump();
+        if budget_spent {
+            self.budget_yields.bump();
+        }
+    }
+
+    pub(crate) fn snapshot(&self, local_queue_depth: usize) -> WorkerMetrics {
+        WorkerMetrics {
+            polls: self.polls.get(),
+            steals: self.steals.get(),
+            parks: self.parks.get(),
+            budget_yields: self.budget_yields.get(),
+            local_queue_depth,
+        }
+    }
 }
 
 /// Error from [`Handle::checked_current`]: this thread is not in a runtime.

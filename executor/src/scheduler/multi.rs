@@ -18,7 +18,7 @@ use std::io;
 use std::sync::Arc;
 
 use super::queue::{self, Inject, Local, Steal};
-use super::{Common, Handle};
+use super::{Common, Handle, WorkerMetrics, WorkerStats};
 use crate::loom::{fence, lock, AtomicBool, AtomicUsize, Condvar, Mutex, Ordering::*};
 use crate::task::{Notified, RawTask, Schedule};
 
@@ -43,6 +43,7 @@ pub(crate) struct Shared {
 struct Remote {
     steal: Steal,
     parker: Arc<Parker>,
+    stats: WorkerStats,
 }
 
 struct Core {
@@ -64,6 +65,7 @@ impl Shared {
             remotes.push(Remote {
                 steal,
                 parker: Arc::new(Parker::new()),
+                stats: WorkerStats::default(),
             });
             cores.push(Some(Box::new(Core {
                 index,
@@ -104,6 +106,13 @@ impl Shared {
         // its task instead of stranding it in the queue.
         drop(self.inject.close());
         lock(&self.cores).clear();
+    }
+
+    /// The injector's depth and each worker's counts.
+    pub(crate) fn metrics(&self) -> (usize, Vec<WorkerMetrics>) {
+        let workers = self.remotes.iter();
+        let per_worker = workers.map(|r| r.stats.snapshot(r.steal.len())).collect();
+        (self.inject.len(), per_worker)
     }
 
     fn notify_parked(&self) {
@@ -240,6 +249,7 @@ fn with_core<R>(f: impl FnOnce(&mut Core) -> R) -> R {
 }
 
 fn worker_loop(shared: &Arc<Shared>) {
+    let stats = &shared.remotes[with_core(|core| core.index)].stats;
     loop {
         if shared.shutdown.load(Acquire) {
             return;
@@ -275,7 +285,8 @@ fn worker_loop(shared: &Arc<Shared>) {
                 if was_last_searcher {
                     shared.notify_parked();
                 }
-                crate::coop::budgeted(|| task.run());
+                let ((), spent) = crate::coop::budgeted_counting(|| task.run());
+                stats.polled(spent);
             }
             None => park(shared),
         }
@@ -336,6 +347,7 @@ fn steal(shared: &Arc<Shared>) -> Option<Notified> {
                 continue;
             }
             if let Some(t) = shared.remotes[victim].steal.steal_into(&core.local) {
+                shared.remotes[core.index].stats.steals.bump();
                 return Some(t);
             }
         }
@@ -376,7 +388,10 @@ fn park(shared: &Arc<Shared>) {
     let searching = sleep.sleep(
         index,
         searching,
-        || WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take())),
+        || {
+            shared.remotes[index].stats.parks.bump();
+            WORKER.with(|w| w.borrow_mut().as_mut().and_then(|(_, c)| c.take()))
+        },
         |core| {
             WORKER.with(|w| {
                 if let Some((_, slot)) = w.borrow_mut().as_mut() {

@@ -233,6 +233,13 @@ impl Steal {
         real == tail
     }
 
+    /// Tasks in the ring (a hint for metrics: it may change at once).
+    pub(crate) fn len(&self) -> usize {
+        let (_, real) = unpack(self.0.head.load(Acquire));
+        let tail = self.0.tail.load(Acquire);
+        tail.wrapping_sub(real) as usize
+    }
+
     /// Steals about half of this queue into `dst` (which must be empty
     /// enough) and returns one of the stolen tasks to run.
     pub(crate) fn steal_into(&self, dst: &Local) -> Option<Notified> {

@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Waker};
 use super::raw::Vtable;
 use super::state::State;
 use super::{Id, JoinError};
-use crate::loom::{AtomicUsize, UnsafeCell};
+use crate::loom::{AtomicU32, UnsafeCell};
 
 /// The type-erased part every task starts with.
 pub(crate) struct Header {
@@ -29,7 +29,40 @@ pub(crate) struct Header {
     pub(crate) id: Id,
     pub(crate) name: Option<Box<str>>,
     /// Slot in the registry shard; written and read under that shard's lock.
-    pub(crate) registry_key: AtomicUsize,
+    pub(crate) registry_key: AtomicU32,
+    /// When it was spawned, in [`coarse_millis`] (it sits beside the key in
+    /// what was one `usize`, so the header did not grow for it).
+    pub(crate) spawned: u32,
+}
+
+/// A cheap millisecond clock for task ages: the coarse monotonic clock
+/// (a few nanoseconds from the vDSO, resolution one scheduler tick),
+/// truncated to 32 bits. Ages are `wrapping_sub`s of two readings, right
+/// for anything younger than 49 days.
+pub(crate) fn coarse_millis() -> u32 {
+    #[cfg(all(target_os = "linux", not(miri)))]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the call to fill;
+        // CLOCK_MONOTONIC_COARSE exists on every Linux since 2.6.32, and on
+        // an error `ts` keeps its zeroes (an age that reads as since boot,
+        // never UB).
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+        (ts.tv_sec as u64)
+            .wrapping_mul(1000)
+            .wrapping_add(ts.tv_nsec as u64 / 1_000_000) as u32
+    }
+    #[cfg(not(all(target_os = "linux", not(miri))))]
+    {
+        static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        EPOCH
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_millis() as u32
+    }
 }
 
 /// What the cell holds: the future, then its result, then nothing.

@@ -35,6 +35,7 @@ use std::future::Future;
 use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 // The public path of the spawning API (`task::spawn`). A name re-export
 // only: nothing in the core uses `spawn` or the schedulers.
@@ -111,7 +112,12 @@ pub enum TaskState {
 }
 
 /// A snapshot of one live task, from [`all`] or [`current`].
+///
+/// Where a waiting task is stuck shows as its `state` (`Idle`: nothing has
+/// woken it) and its `age`; the await point it sits at is not recorded
+/// (that would cost every poll a write).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TaskInfo {
     /// The task's id.
     pub id: Id,
@@ -119,6 +125,13 @@ pub struct TaskInfo {
     pub name: Option<String>,
     /// What it was doing when the snapshot was taken.
     pub state: TaskState,
+    /// How long ago it was spawned, to the coarse clock's resolution (a
+    /// few milliseconds).
+    pub age: Duration,
+}
+
+fn age(h: &core::Header) -> Duration {
+    Duration::from_millis(u64::from(core::coarse_millis().wrapping_sub(h.spawned)))
 }
 
 fn info(raw: RawTask) -> TaskInfo {
@@ -135,6 +148,7 @@ fn info(raw: RawTask) -> TaskInfo {
         id: h.id,
         name: h.name.as_deref().map(str::to_owned),
         state,
+        age: age(h),
     }
 }
 
@@ -147,6 +161,7 @@ pub fn current() -> Option<TaskInfo> {
             id: h.id,
             name: h.name.as_deref().map(str::to_owned),
             state: TaskState::Running,
+            age: age(h),
         })
     })
 }

@@ -13,7 +13,7 @@ use super::harness;
 use super::schedule::Schedule;
 use super::state::State;
 use super::Id;
-use crate::loom::AtomicUsize;
+use crate::loom::AtomicU32;
 
 /// One per `(future, scheduler)` type pair.
 pub(crate) struct Vtable {
@@ -125,7 +125,8 @@ where
         vtable: vtable::<F, S>(),
         id,
         name,
-        registry_key: AtomicUsize::new(usize::MAX),
+        registry_key: AtomicU32::new(u32::MAX),
+        spawned: super::core::coarse_millis(),
     };
     let cell = Cell::new(header, scheduler, future);
     // The future is in its final place now: the cell is never moved, only

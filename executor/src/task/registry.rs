@@ -49,6 +49,7 @@ impl Registry {
             return false;
         }
         let key = shard.tasks.insert(task);
+        let key = u32::try_from(key).expect("more than 4 billion live tasks in one registry shard");
         task.header().registry_key.store(key, Relaxed);
         self.live.fetch_add(1, Relaxed);
         true
@@ -57,7 +58,7 @@ impl Registry {
     /// Removes a task; true when it was here (its reference is the caller's).
     pub(crate) fn remove(&self, task: RawTask) -> bool {
         let mut shard = lock(self.shard(task));
-        let key = task.header().registry_key.load(Relaxed);
+        let key = task.header().registry_key.load(Relaxed) as usize;
         if shard.tasks.get(key) == Some(&task) {
             shard.tasks.remove(key);
             self.live.fetch_sub(1, Relaxed);

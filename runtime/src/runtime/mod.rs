@@ -25,7 +25,9 @@ use std::io;
 use std::time::Duration;
 
 pub use builder::Builder;
-pub use myrt_executor::scheduler::{Metrics, NestedBlockOn, NoRuntime, UnhandledPanic};
+pub use myrt_executor::scheduler::{
+    Metrics, NestedBlockOn, NoRuntime, UnhandledPanic, WorkerMetrics,
+};
 
 use crate::driver;
 use crate::task::JoinHandle;
@@ -242,8 +244,11 @@ impl Handle {
         }
     }
 
-    /// Worker count, live tasks and blocking threads (threading
-    /// `active_count()`, asyncio `len(all_tasks())`).
+    /// Worker count, live tasks, blocking threads and queued jobs, the
+    /// injector's depth, and each worker's polls, steals, parks,
+    /// budget-forced yields and local queue depth (tokio's
+    /// `RuntimeMetrics`; threading `active_count()`, asyncio
+    /// `len(all_tasks())`).
     pub fn metrics(&self) -> Metrics {
         self.sched.metrics()
     }
