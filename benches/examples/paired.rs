@@ -2,9 +2,11 @@
 //! interleaved pairs: myrt's and tokio's version of each run back to back,
 //! alternating which goes first, many times over on fresh runtimes, and the
 //! ratio is taken per round. The sync scenarios of `benches/sync.rs` (both
-//! sides on one tokio runtime, only the primitive differs) and the
-//! cross-thread hand-off `ping_pong` of `benches/rt.rs` (each side on its
-//! own runtime).
+//! sides on one tokio runtime, only the primitive differs) and every
+//! scheduler scenario of `benches/rt.rs` (spawn_many from a task and from
+//! outside, yield_many, chained_spawn, ping_pong), plus spawn_n at 1k,
+//! 100k and 1M tasks, each side on its own runtime. `--features mimalloc`
+//! runs it all on mimalloc.
 //!
 //! Criterion measures one side for seconds and then the other, so a slow
 //! period of the shared host (this VM has some that halve cross-core speed
@@ -24,7 +26,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
 
-use myrt_benches::rt_cases::{on_myrt, on_tokio};
+use myrt_benches::rt_cases::{self, on_myrt, on_tokio};
 use myrt_benches::sync_cases as cases;
 use myrt_benches::{run_task, tokio_rt};
 
@@ -68,8 +70,15 @@ fn on_tokio_rt(name: &'static str, myrt: Case, tokio: Case, floor: Option<Case>,
     }
 }
 
-/// `ping_pong` on a myrt and a tokio runtime with `workers` workers each.
-fn ping_pong(name: &'static str, workers: usize) -> Pair {
+/// A scheduler scenario: `myrt` and `tokio` each drive their own runtime
+/// with `workers` workers, built fresh for each round.
+fn sched(
+    name: &'static str,
+    workers: usize,
+    myrt: fn(&myrt::runtime::Runtime),
+    tokio: fn(&tokio::runtime::Runtime),
+    pairs_per_round: usize,
+) -> Pair {
     Pair {
         name,
         round: Box::new(move || {
@@ -81,18 +90,18 @@ fn ping_pong(name: &'static str, workers: usize) -> Pair {
             Round {
                 myrt: Box::new(move || {
                     let start = Instant::now();
-                    m.block_on(on_myrt::ping_pong());
+                    myrt(&m);
                     start.elapsed().as_secs_f64()
                 }),
                 tokio: Box::new(move || {
                     let start = Instant::now();
-                    t.block_on(on_tokio::ping_pong());
+                    tokio(&t);
                     start.elapsed().as_secs_f64()
                 }),
                 floor: None,
             }
         }),
-        pairs_per_round: 10,
+        pairs_per_round,
     }
 }
 
@@ -180,8 +189,80 @@ fn main() {
             None,
             6,
         ),
-        ping_pong("ping_pong/multi2 (own runtimes)", 2),
-        ping_pong("ping_pong/multi4 (own runtimes)", 4),
+        sched(
+            "spawn_many/multi2",
+            2,
+            |rt| rt.block_on(on_myrt::spawn_many()),
+            |rt| rt.block_on(on_tokio::spawn_many()),
+            10,
+        ),
+        sched(
+            "spawn_many_outside/multi2",
+            2,
+            rt_cases::myrt_spawn_outside,
+            rt_cases::tokio_spawn_outside,
+            10,
+        ),
+        sched(
+            "yield_many/multi2",
+            2,
+            |rt| rt.block_on(on_myrt::yield_many()),
+            |rt| rt.block_on(on_tokio::yield_many()),
+            6,
+        ),
+        sched(
+            "chained_spawn/multi2",
+            2,
+            |rt| rt.block_on(on_myrt::chained_spawn()),
+            |rt| rt.block_on(on_tokio::chained_spawn()),
+            20,
+        ),
+        sched(
+            "ping_pong/multi2",
+            2,
+            |rt| rt.block_on(on_myrt::ping_pong()),
+            |rt| rt.block_on(on_tokio::ping_pong()),
+            10,
+        ),
+        sched(
+            "ping_pong/multi4",
+            4,
+            |rt| rt.block_on(on_myrt::ping_pong()),
+            |rt| rt.block_on(on_tokio::ping_pong()),
+            10,
+        ),
+        // 20 sequential sleep(1 ms) on an idle runtime: (time - 20 ms) / 20
+        // is the lateness of one sleep.
+        sched(
+            "sleep_1ms x20 (lateness)",
+            2,
+            |rt| rt.block_on(rt_cases::myrt_sleep_1ms()),
+            |rt| rt.block_on(rt_cases::tokio_sleep_1ms()),
+            4,
+        ),
+        // Task cost against the number of live tasks (divide by n for ns
+        // per task): flat means no cost grows with the task count.
+        sched(
+            "spawn_n/1k",
+            2,
+            |rt| rt.block_on(on_myrt::spawn_n(1_000)),
+            |rt| rt.block_on(on_tokio::spawn_n(1_000)),
+            20,
+        ),
+        sched(
+            "spawn_n/100k",
+            2,
+            |rt| rt.block_on(on_myrt::spawn_n(100_000)),
+            |rt| rt.block_on(on_tokio::spawn_n(100_000)),
+            4,
+        ),
+        sched(
+            "spawn_n/1M",
+            2,
+            |rt| rt.block_on(on_myrt::spawn_n(1_000_000)),
+            |rt| rt.block_on(on_tokio::spawn_n(1_000_000)),
+            2,
+        ),
     ];
     println!(
         "| scenario | myrt | tokio | ratio (median of {rounds} rounds) | range | \

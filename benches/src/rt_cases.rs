@@ -27,12 +27,18 @@ macro_rules! workloads {
 
             /// Spawns [`SPAWN`] tasks and joins them.
             pub async fn spawn_many() {
-                let hs: Vec<_> = (0..SPAWN).map(|i| $spawn(async move { i })).collect();
+                spawn_n(SPAWN).await
+            }
+
+            /// Spawns `n` tasks and joins them (the per-task cost at
+            /// several sizes: it should not grow with `n`).
+            pub async fn spawn_n(n: usize) {
+                let hs: Vec<_> = (0..n).map(|i| $spawn(async move { i })).collect();
                 let mut s = 0;
                 for h in hs {
                     s += h.await.unwrap();
                 }
-                assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
+                assert_eq!(s, n * (n - 1) / 2);
             }
 
             /// [`YIELD_TASKS`] tasks each yield [`YIELDS`] times.
@@ -85,3 +91,58 @@ macro_rules! workloads {
 
 workloads!(on_myrt, myrt::spawn, myrt::task::yield_now);
 workloads!(on_tokio, tokio::spawn, tokio::task::yield_now);
+
+/// Sleeps in a row in `sleep_1ms`.
+pub const SLEEPS: usize = 20;
+
+/// [`SLEEPS`] sequential `sleep(1 ms)` on myrt, on an otherwise idle
+/// runtime: the time over `SLEEPS` ms is the summed lateness.
+pub async fn myrt_sleep_1ms() {
+    for _ in 0..SLEEPS {
+        let start = std::time::Instant::now();
+        myrt::time::sleep(std::time::Duration::from_millis(1)).await;
+        assert!(
+            start.elapsed() >= std::time::Duration::from_millis(1),
+            "woke early"
+        );
+    }
+}
+
+/// The same on tokio.
+pub async fn tokio_sleep_1ms() {
+    for _ in 0..SLEEPS {
+        let start = std::time::Instant::now();
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        assert!(
+            start.elapsed() >= std::time::Duration::from_millis(1),
+            "woke early"
+        );
+    }
+}
+
+/// `spawn_many_outside` on myrt: [`SPAWN`] tasks spawned from a thread
+/// that is not a worker, then joined in `block_on`.
+pub fn myrt_spawn_outside(rt: &myrt::runtime::Runtime) {
+    let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
+    let s: usize = rt.block_on(async {
+        let mut s = 0;
+        for h in hs {
+            s += h.await.unwrap();
+        }
+        s
+    });
+    assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
+}
+
+/// `spawn_many_outside` on tokio, the same way.
+pub fn tokio_spawn_outside(rt: &tokio::runtime::Runtime) {
+    let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
+    let s: usize = rt.block_on(async {
+        let mut s = 0;
+        for h in hs {
+            s += h.await.unwrap();
+        }
+        s
+    });
+    assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
+}

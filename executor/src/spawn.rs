@@ -29,7 +29,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Handle::current().spawn(future)
+    match Handle::spawn_on_current(future, None) {
+        Ok(h) => h,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 /// Like [`spawn`], but outside a runtime it returns an error (and drops
@@ -50,7 +53,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Ok(Handle::checked_current()?.spawn(future))
+    Handle::spawn_on_current(future, None)
 }
 
 /// Runs a blocking closure on the runtime's blocking pool.
@@ -124,8 +127,7 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let handle = Handle::checked_current().map_err(std::io::Error::other)?;
-        Ok(self.spawn_on(future, &handle))
+        Handle::spawn_on_current(future, self.name.map(Box::from)).map_err(std::io::Error::other)
     }
 
     /// Spawns on the given runtime.

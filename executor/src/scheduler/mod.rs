@@ -198,10 +198,37 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match &self.kind {
-            Strong::Multi(s) => spawn_registered(s, &s.common.registry, future, name),
-            Strong::Current(s) => spawn_registered(s, &s.common.registry, future, name),
+        let (handle, refused) = self.kind.spawn(future, name);
+        if let Some(task) = refused {
+            cancel_refused(task);
         }
+        handle
+    }
+
+    /// Spawns on the current runtime without cloning its handle: the
+    /// thread-local context is borrowed for the spawn, so the one
+    /// reference count taken is the task's own on its scheduler.
+    pub(crate) fn spawn_on_current<F>(
+        future: F,
+        name: Option<Box<str>>,
+    ) -> Result<JoinHandle<F::Output>, NoRuntime>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (handle, refused) = CONTEXT.with(|c| {
+            let h = c.handle.borrow();
+            match h.as_ref() {
+                Some(h) => Ok(h.kind.spawn(future, name)),
+                None => Err(NoRuntime(())),
+            }
+        })?;
+        // Outside the borrow: cancelling drops the future, whose destructor
+        // may enter a runtime itself.
+        if let Some(task) = refused {
+            cancel_refused(task);
+        }
+        Ok(handle)
     }
 
     /// Runs `f` on the blocking pool.
@@ -306,13 +333,16 @@ impl Handle {
 }
 
 /// Allocates a task owned by `sched`, lists it in `registry` and queues it.
-/// A closed registry (the runtime is shutting down) cancels it at once.
+/// A closed registry (the runtime is shutting down) refuses it: the task
+/// comes back with its registry reference, for [`cancel_refused`] (which
+/// runs its destructor, so the caller first lets go of anything a
+/// destructor might need).
 fn spawn_registered<S, F>(
     sched: &S,
     registry: &Registry,
     future: F,
     name: Option<Box<str>>,
-) -> JoinHandle<F::Output>
+) -> (JoinHandle<F::Output>, Option<task::Notified>)
 where
     S: task::Schedule + Clone,
     F: Future + Send + 'static,
@@ -320,10 +350,7 @@ where
 {
     let (notified, handle) = task::new_task(future, sched.clone(), name, true);
     if !registry.insert(notified.raw()) {
-        notified.raw().cancel();
-        notified.raw().drop_ref(); // the reference meant for the registry
-        drop(notified);
-        return handle;
+        return (handle, Some(notified));
     }
     // Like a wake, a spawn from a worker goes to its LIFO slot: the
     // spawner usually waits for what it spawned (hyper's HTTP/2 connection
@@ -331,10 +358,33 @@ where
     // the cache. LIFO_LIMIT still sends the slot to the ring after three
     // turns, so a spawn loop cannot starve the queue.
     sched.schedule(notified, false);
-    handle
+    (handle, None)
+}
+
+/// Cancels a task the registry refused: its future is dropped here, and
+/// awaiting its handle gives a cancelled `JoinError`.
+fn cancel_refused(notified: task::Notified) {
+    notified.raw().cancel();
+    notified.raw().drop_ref(); // the reference meant for the registry
+    drop(notified);
 }
 
 impl Strong {
+    fn spawn<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+    ) -> (JoinHandle<F::Output>, Option<task::Notified>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Strong::Multi(s) => spawn_registered(s, &s.common.registry, future, name),
+            Strong::Current(s) => spawn_registered(s, &s.common.registry, future, name),
+        }
+    }
+
     fn begin_shutdown(&self) {
         match self {
             Strong::Multi(s) => s.begin_shutdown(),

@@ -51,9 +51,27 @@ pub(crate) use schedule::Schedule;
 pub struct Id(pub(crate) NonZeroU64);
 
 impl Id {
+    /// A fresh id. Each thread takes ids from the process-wide counter in
+    /// blocks of [`ID_BLOCK`] and hands them out one by one, so spawning
+    /// workers do not share a counter's cache line; ids are unique but not
+    /// in spawn order across threads.
     pub(crate) fn next() -> Id {
+        /// Ids one thread takes from the counter at a time.
+        const ID_BLOCK: u64 = 1024;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        thread_local! {
+            /// This thread's block: the next id and the end of the block.
+            static BLOCK: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+        }
+        let n = BLOCK.with(|b| {
+            let (mut next, mut end) = b.get();
+            if next == end {
+                next = NEXT.fetch_add(ID_BLOCK, std::sync::atomic::Ordering::Relaxed);
+                end = next + ID_BLOCK;
+            }
+            b.set((next + 1, end));
+            next
+        });
         Id(NonZeroU64::new(n).expect("task id counter wrapped"))
     }
 

@@ -32,6 +32,8 @@ use myrt_executor::park::Park;
 use slab::Slab;
 
 pub(crate) mod scheduled_io;
+#[cfg(target_os = "linux")]
+mod timerfd;
 pub(crate) mod wheel;
 
 #[cfg(all(test, loom))]
@@ -44,6 +46,19 @@ use scheduled_io::ScheduledIo;
 use wheel::{Key, Wheel};
 
 const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
+/// The timerfd's token (Linux): its events only end a wait.
+const TIMER_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
+
+/// One tick of the timer wheel: 62.5 µs, a sixteenth of a millisecond, so
+/// whole milliseconds are whole ticks (a paused clock lands on a deadline a
+/// whole number of milliseconds away exactly). Deadlines round up to a
+/// tick, so a timer fires at most one tick late on that count.
+pub(crate) const TICK_NANOS: u64 = 62_500;
+
+/// `ticks` wheel ticks as a duration.
+fn tick_duration(ticks: u64) -> Duration {
+    Duration::from_nanos(ticks.saturating_mul(TICK_NANOS))
+}
 const EVENTS_CAPACITY: usize = 1024;
 
 /// The reactor and timer driver an idle worker parks on.
@@ -56,6 +71,10 @@ struct PollState {
     poll: mio::Poll,
     events: mio::Events,
     wake: Vec<Waker>,
+    /// Ends waits with sub-millisecond precision (Linux; `None` elsewhere
+    /// or when the kernel refused one: the poll timeout then bounds waits).
+    #[cfg(target_os = "linux")]
+    timer: Option<timerfd::TimerFd>,
 }
 
 /// Shared state of a driver.
@@ -65,7 +84,7 @@ pub(crate) struct Inner {
     notified: AtomicBool,
     ios: Mutex<IoSlab>,
     timers: Mutex<Wheel<Waker>>,
-    /// Wheel time (ms) the parked driver will wake at: a timer due
+    /// Wheel time (ticks) the parked driver will wake at: a timer due
     /// earlier must unpark it. `u64::MAX` while parked without a deadline;
     /// 0 while not parked (the next park sees the wheel anyway, so no
     /// wake-up is needed).
@@ -150,15 +169,12 @@ impl Clock {
             return Err(ClockError::AlreadyPaused);
         }
         let now = st.base_virtual + Instant::now().saturating_duration_since(st.base_real);
-        // Up to the next whole millisecond of the wheel, so that deadlines a
-        // whole number of milliseconds away fire exactly on them.
+        // Up to the next whole tick of the wheel, so that deadlines a whole
+        // number of ticks away fire exactly on them.
         let since = now.saturating_duration_since(self.start);
-        let ms = u64::try_from(since.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX);
-        st.paused_at = Some(
-            self.start
-                .checked_add(Duration::from_millis(ms))
-                .unwrap_or(now),
-        );
+        let ticks =
+            u64::try_from(since.as_nanos().div_ceil(u128::from(TICK_NANOS))).unwrap_or(u64::MAX);
+        st.paused_at = Some(self.start.checked_add(tick_duration(ticks)).unwrap_or(now));
         self.touched.store(true, Ordering::Release);
         Ok(())
     }
@@ -235,12 +251,16 @@ impl Driver {
             shutdown: AtomicBool::new(false),
             clock: Clock::new(start),
         });
+        #[cfg(target_os = "linux")]
+        let timer = timerfd::TimerFd::new(poll.registry(), TIMER_TOKEN).ok();
         Ok(Driver {
             inner,
             poll: Mutex::new(PollState {
                 poll,
                 events: mio::Events::with_capacity(EVENTS_CAPACITY),
                 wake: Vec::new(),
+                #[cfg(target_os = "linux")]
+                timer,
             }),
         })
     }
@@ -266,7 +286,7 @@ impl Driver {
             let woken =
                 inner.notified.load(Ordering::Acquire) || inner.shutdown.load(Ordering::Acquire);
             if let Some(t) = timers.next_expiration() {
-                let at = inner.start + Duration::from_millis(t);
+                let at = inner.start + tick_duration(t);
                 // A paused clock, with the runtime idle (no timeout: nothing
                 // else to run) and nobody waking it, jumps to the next timer.
                 if timeout.is_none() && !woken && inner.clock.advance_to(at) {
@@ -282,12 +302,26 @@ impl Driver {
             let until = match wait {
                 None => u64::MAX,
                 Some(d) if d.is_zero() => 0,
-                Some(d) => inner.ms_floor(now + d),
+                Some(d) => inner.tick_floor(now + d),
             };
             inner.parked_until.store(until, Ordering::Release);
             wait
         };
 
+        // A wait that ends at a deadline goes to the timerfd when there is
+        // one (exact to microseconds); the poll timeout would round it up
+        // to whole milliseconds.
+        #[cfg(target_os = "linux")]
+        let wait = match (wait, st.timer.as_mut()) {
+            (Some(d), Some(timer)) if !d.is_zero() => {
+                if timer.arm(d) {
+                    None
+                } else {
+                    wait
+                }
+            }
+            _ => wait,
+        };
         if let Err(e) = st.poll.poll(&mut st.events, wait) {
             // EINTR: a signal arrived; just report back as a spurious wake.
             debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "{e}");
@@ -300,7 +334,7 @@ impl Driver {
             let ios = lock(&inner.ios);
             for ev in st.events.iter() {
                 let token = ev.token();
-                if token == WAKER_TOKEN {
+                if token == WAKER_TOKEN || token == TIMER_TOKEN {
                     continue;
                 }
                 let slot = token.0 & 0xffff_ffff;
@@ -335,7 +369,7 @@ impl Driver {
         {
             let mut timers = lock(&inner.timers);
             if timers.len() > 0 {
-                let now = inner.ms_floor(inner.clock.now());
+                let now = inner.tick_floor(inner.clock.now());
                 let wake = &mut st.wake;
                 timers.advance(now, |w| wake.push(w));
             }
@@ -369,17 +403,17 @@ impl fmt::Debug for Driver {
 }
 
 impl Inner {
-    /// Milliseconds from the driver's start to `t`, rounded down.
-    fn ms_floor(&self, t: Instant) -> u64 {
+    /// Wheel ticks from the driver's start to `t`, rounded down.
+    fn tick_floor(&self, t: Instant) -> u64 {
         let d = t.saturating_duration_since(self.start);
-        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(d.as_nanos() / u128::from(TICK_NANOS)).unwrap_or(u64::MAX)
     }
 
-    /// Milliseconds from the driver's start to `t`, rounded up, so a timer
+    /// Wheel ticks from the driver's start to `t`, rounded up, so a timer
     /// never fires before its deadline.
-    fn ms_ceil(&self, t: Instant) -> u64 {
+    fn tick_ceil(&self, t: Instant) -> u64 {
         let d = t.saturating_duration_since(self.start);
-        u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
+        u64::try_from(d.as_nanos().div_ceil(u128::from(TICK_NANOS))).unwrap_or(u64::MAX)
     }
 
     pub(crate) fn unpark(&self) {
@@ -557,7 +591,7 @@ impl Handle {
                 return TimerPoll::Registered(k);
             }
         }
-        let when = inner.ms_ceil(deadline);
+        let when = inner.tick_ceil(deadline);
         match timers.insert(when, waker.clone()) {
             Ok(k) => {
                 if when < inner.parked_until.load(Ordering::Acquire) {
@@ -576,7 +610,7 @@ impl Handle {
         let inner = &*self.inner;
         let mut timers = lock(&inner.timers);
         let waker = timers.remove(key)?;
-        let when = inner.ms_ceil(deadline);
+        let when = inner.tick_ceil(deadline);
         match timers.insert(when, waker) {
             Ok(k) => {
                 if when < inner.parked_until.load(Ordering::Acquire) {
@@ -599,7 +633,7 @@ impl Handle {
         {
             let mut timers = lock(&inner.timers);
             if timers.len() > 0 {
-                let now = inner.ms_floor(inner.clock.now());
+                let now = inner.tick_floor(inner.clock.now());
                 timers.advance(now, |w| wake.push(w));
             }
         }
