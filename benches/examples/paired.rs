@@ -13,7 +13,7 @@
 //! for seconds) can land on one side only. Pairs see the same periods.
 //!
 //! ```text
-//! cargo run --release -p myrt-benches --example paired [-- ROUNDS [NAME-FILTER]]
+//! cargo run --release -p myrt-benches --example paired [-- ROUNDS [NAME-FILTER[,NAME-FILTER...]]]
 //! ```
 //!
 //! Prints a Markdown table: per-run medians and the median (and range) of
@@ -123,8 +123,10 @@ fn main() {
         .unwrap_or(15);
     assert!(rounds > 0, "ROUNDS must be at least 1");
     // An optional second argument keeps only the scenarios whose name
-    // contains it (for a quick look at one pair).
+    // contains it, or one of its comma-separated parts (for a quick look
+    // at some pairs).
     let only = std::env::args().nth(2).unwrap_or_default();
+    let wanted = |name: &str| only.split(',').any(|part| name.contains(part));
     let pairs = [
         on_tokio_rt(
             "sync/lock_8x1000",
@@ -189,11 +191,13 @@ fn main() {
             None,
             6,
         ),
+        // From a task (a worker spawns; `spawn_many_outside` is the
+        // `block_on` thread spawning).
         sched(
-            "spawn_many/multi2",
+            "spawn_many/multi2 (in a task)",
             2,
-            |rt| rt.block_on(on_myrt::spawn_many()),
-            |rt| rt.block_on(on_tokio::spawn_many()),
+            |rt| rt.block_on(rt.spawn(on_myrt::spawn_many())).unwrap(),
+            |rt| rt.block_on(rt.spawn(on_tokio::spawn_many())).unwrap(),
             10,
         ),
         sched(
@@ -241,26 +245,27 @@ fn main() {
             4,
         ),
         // Task cost against the number of live tasks (divide by n for ns
-        // per task): flat means no cost grows with the task count.
+        // per task; spawned from a task): flat means no cost grows with the
+        // task count.
         sched(
             "spawn_n/1k",
             2,
-            |rt| rt.block_on(on_myrt::spawn_n(1_000)),
-            |rt| rt.block_on(on_tokio::spawn_n(1_000)),
+            |rt| rt.block_on(rt.spawn(on_myrt::spawn_n(1_000))).unwrap(),
+            |rt| rt.block_on(rt.spawn(on_tokio::spawn_n(1_000))).unwrap(),
             20,
         ),
         sched(
             "spawn_n/100k",
             2,
-            |rt| rt.block_on(on_myrt::spawn_n(100_000)),
-            |rt| rt.block_on(on_tokio::spawn_n(100_000)),
+            |rt| rt.block_on(rt.spawn(on_myrt::spawn_n(100_000))).unwrap(),
+            |rt| rt.block_on(rt.spawn(on_tokio::spawn_n(100_000))).unwrap(),
             4,
         ),
         sched(
             "spawn_n/1M",
             2,
-            |rt| rt.block_on(on_myrt::spawn_n(1_000_000)),
-            |rt| rt.block_on(on_tokio::spawn_n(1_000_000)),
+            |rt| rt.block_on(rt.spawn(on_myrt::spawn_n(1_000_000))).unwrap(),
+            |rt| rt.block_on(rt.spawn(on_tokio::spawn_n(1_000_000))).unwrap(),
             2,
         ),
     ];
@@ -269,7 +274,7 @@ fn main() {
          floor (no primitive) | myrt/tokio time above the floor |"
     );
     println!("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
-    for p in pairs.iter().filter(|p| p.name.contains(&only)) {
+    for p in pairs.iter().filter(|p| wanted(p.name)) {
         let (mut ms, mut ts, mut ratios, mut fs) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
             let mut round = (p.round)();

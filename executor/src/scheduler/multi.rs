@@ -217,8 +217,6 @@ pub(crate) fn start(
 
 fn run(shared: Arc<Shared>, handle: Handle, index: usize) {
     let _registered = crate::threads::register(crate::threads::Role::Worker, true);
-    // Tasks this worker spawns go into its own registry shard.
-    crate::task::registry::set_home(index);
     let core = lock(&shared.cores)[index]
         .take()
         .expect("each core is taken once");
