@@ -49,11 +49,11 @@ const WAKER_TOKEN: mio::Token = mio::Token(usize::MAX);
 /// The timerfd's token (Linux): its events only end a wait.
 const TIMER_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
 
-/// One tick of the timer wheel: 62.5 µs, a sixteenth of a millisecond, so
+/// One tick of the timer wheel: 15.625 µs, 1/64 of a millisecond, so
 /// whole milliseconds are whole ticks (a paused clock lands on a deadline a
 /// whole number of milliseconds away exactly). Deadlines round up to a
 /// tick, so a timer fires at most one tick late on that count.
-pub(crate) const TICK_NANOS: u64 = 62_500;
+pub(crate) const TICK_NANOS: u64 = 15_625;
 
 /// `ticks` wheel ticks as a duration.
 fn tick_duration(ticks: u64) -> Duration {

@@ -1,9 +1,9 @@
 //! A hierarchical timing wheel: pure logic, no clock and no locking.
 //!
 //! Time is a `u64` count of ticks since the driver started (the driver's
-//! tick is 62.5 µs; the wheel only counts). The wheel has [`LEVELS`]
+//! tick is 15.625 µs; the wheel only counts). The wheel has [`LEVELS`]
 //! levels of [`SLOTS`] slots; a slot on level `L` covers `64^L` ticks, so
-//! the whole wheel covers `64^6` ticks (about 50 days) ahead of
+//! the whole wheel covers `64^6` ticks (about 12.4 days at that tick) ahead of
 //! the current time. Each slot is an intrusive doubly-linked list threaded
 //! through a slab, so insert and remove are O(1), and each level keeps a
 //! 64-bit occupancy mask, so finding the next expiration is a handful of bit

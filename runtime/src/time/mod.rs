@@ -2,7 +2,7 @@
 //! `wait_for`/`timeout`, `loop.call_later`/`call_at`, and a periodic ticker).
 //!
 //! Timers live in the runtime's hierarchical timing wheel, whose tick is
-//! 62.5 µs; on Linux the driver waits for the next deadline
+//! 15.625 µs; on Linux the driver waits for the next deadline
 //! on a `timerfd`, so a `sleep(1 ms)` on an idle runtime ends within about
 //! a tenth of a millisecond of its deadline (tokio's ends about 1.2 ms
 //! after it: its wheel and its poll timeout count whole milliseconds). A
