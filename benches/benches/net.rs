@@ -21,6 +21,9 @@ use std::thread;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+// Links the support crate, and with it the `mimalloc` feature's global
+// allocator.
+use myrt_benches as _;
 
 const WORKERS: usize = 2;
 const CONNS: usize = 16;

@@ -3,6 +3,9 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public items
 
 use criterion::{criterion_group, criterion_main, Criterion};
+// Links the support crate, and with it the `mimalloc` feature's global
+// allocator.
+use myrt_benches as _;
 
 const CHILDREN: usize = 100;
 

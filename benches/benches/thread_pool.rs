@@ -9,6 +9,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
 use criterion::{criterion_main, Criterion, Throughput};
+// Links the support crate, and with it the `mimalloc` feature's global
+// allocator.
+use myrt_benches as _;
 use myrt_executor::concurrent::{Executor, ThreadPoolExecutor};
 
 const JOBS: usize = 10_000;

@@ -1,11 +1,18 @@
 //! Memory per idle task: spawns 100,000 tasks that wait forever on each
 //! runtime and reports the growth of the resident set per task.
 //!
-//! Run with `cargo run --release -p myrt-benches --example task_memory`.
+//! Run with `cargo run --release -p myrt-benches --example task_memory`
+//! (add `--features mimalloc` for mimalloc).
 
 use std::time::Duration;
 
-const TASKS: usize = 100_000;
+/// Tasks per runtime: 100,000, or the `TASKS` environment variable.
+fn tasks() -> usize {
+    std::env::var("TASKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
 
 /// Resident set size in bytes, from /proc/self/statm.
 fn rss() -> usize {
@@ -31,10 +38,12 @@ fn measure(name: &str, spawn_all: impl FnOnce()) {
     spawn_all();
     std::thread::sleep(Duration::from_millis(200));
     let after = rss();
-    let per = (after.saturating_sub(before)) as f64 / TASKS as f64;
+    let per = (after.saturating_sub(before)) as f64 / tasks() as f64;
     println!(
-        "{name}: {per:.0} bytes per idle task ({TASKS} tasks, RSS +{} KiB)",
-        (after - before) / 1024
+        "{name}: {per:.0} bytes per idle task ({} tasks, RSS +{} KiB, {})",
+        tasks(),
+        (after - before) / 1024,
+        myrt_benches::ALLOCATOR
     );
 }
 
@@ -47,7 +56,7 @@ fn main() {
             .build()
             .unwrap();
         measure("myrt ", || {
-            let hs: Vec<_> = (0..TASKS).map(|i| rt.spawn(idle(i))).collect();
+            let hs: Vec<_> = (0..tasks()).map(|i| rt.spawn(idle(i))).collect();
             std::mem::forget(hs);
         });
     }
@@ -58,7 +67,7 @@ fn main() {
             .build()
             .unwrap();
         measure("tokio", || {
-            let hs: Vec<_> = (0..TASKS).map(|i| rt.spawn(idle(i))).collect();
+            let hs: Vec<_> = (0..tasks()).map(|i| rt.spawn(idle(i))).collect();
             std::mem::forget(hs);
         });
     }

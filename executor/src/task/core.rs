@@ -27,12 +27,21 @@ pub(crate) struct Header {
     pub(crate) state: State,
     pub(super) vtable: &'static Vtable,
     pub(crate) id: Id,
-    pub(crate) name: Option<Box<str>>,
+    /// The task's name, behind one more box so that the field is one
+    /// pointer wide (names are rare; an unnamed task pays 8 bytes, not 16).
+    pub(crate) name: Option<Box<Box<str>>>,
     /// Slot in the registry shard; written and read under that shard's lock.
     pub(crate) registry_key: AtomicU32,
     /// When it was spawned, in [`coarse_millis`] (it sits beside the key in
     /// what was one `usize`, so the header did not grow for it).
     pub(crate) spawned: u32,
+}
+
+impl Header {
+    /// The task's name, if it has one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.as_deref().map(|n| &**n)
+    }
 }
 
 /// A cheap millisecond clock for task ages: the coarse monotonic clock

@@ -172,7 +172,7 @@ fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, refs: usize, panicked:
             if let Some(msg) = panicked {
                 // We still hold our references: the hook may read the cell.
                 cell.scheduler
-                    .unhandled_panic(cell.header.id, cell.header.name.as_deref(), &msg);
+                    .unhandled_panic(cell.header.id, cell.header.name(), &msg);
             }
         } else if prev.has(JOIN_WAKER) {
             cell.join_waker.with(|w| {

@@ -164,7 +164,7 @@ fn info(raw: RawTask) -> TaskInfo {
     };
     TaskInfo {
         id: h.id,
-        name: h.name.as_deref().map(str::to_owned),
+        name: h.name().map(str::to_owned),
         state,
         age: age(h),
     }
@@ -177,7 +177,7 @@ pub fn current() -> Option<TaskInfo> {
     raw::with_current(|h| {
         h.map(|h| TaskInfo {
             id: h.id,
-            name: h.name.as_deref().map(str::to_owned),
+            name: h.name().map(str::to_owned),
             state: TaskState::Running,
             age: age(h),
         })

@@ -124,7 +124,7 @@ where
         state: State::new(refs),
         vtable: vtable::<F, S>(),
         id,
-        name,
+        name: name.map(Box::new),
         registry_key: AtomicU32::new(u32::MAX),
         spawned: super::core::coarse_millis(),
     };
