@@ -4,4 +4,4 @@
 //! (`RUSTFLAGS="--cfg loom"`, see `driver/loom_driver.rs`).
 #![allow(unused_imports, unreachable_pub)]
 
-pub(crate) use myrt_shim::{lock, AtomicBool, AtomicU64, Mutex, MutexGuard, Ordering};
+pub(crate) use myrt_shim::{lock, AtomicBool, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering};

@@ -80,3 +80,76 @@ fn shutdown_racing_a_wait_wakes_or_fails_it() {
         }
     });
 }
+
+/// The eventfd, as a flag a blocked poller waits on.
+struct FakeEventFd {
+    written: loom::sync::Mutex<bool>,
+    cv: loom::sync::Condvar,
+}
+
+impl FakeEventFd {
+    fn write(&self) {
+        *self.written.lock().unwrap() = true;
+        self.cv.notify_one();
+    }
+
+    /// Blocks like `epoll_wait` without a timeout until a write, and
+    /// consumes it.
+    fn wait(&self) {
+        let mut w = self.written.lock().unwrap();
+        while !*w {
+            w = self.cv.wait(w).unwrap();
+        }
+        *w = false;
+    }
+}
+
+/// One driver thread parking until it has seen `wakes` wake-ups from as
+/// many other threads: each wake-up either leaves `NOTIFIED` for a later
+/// `enter_poll` or writes the eventfd of a thread that is polling, so the
+/// parker never blocks forever (loom reports a deadlock otherwise).
+fn parker_sees_every_wake(wakes: usize) {
+    loom::model(move || {
+        use super::wake::WakeWord;
+        let word = Arc::new(WakeWord::new());
+        let fd = Arc::new(FakeEventFd {
+            written: loom::sync::Mutex::new(false),
+            cv: loom::sync::Condvar::new(),
+        });
+        let done = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let wakers: Vec<_> = (0..wakes)
+            .map(|_| {
+                let (word, fd, done) = (word.clone(), fd.clone(), done.clone());
+                thread::spawn(move || {
+                    done.fetch_add(1, SeqCst);
+                    if word.wake() {
+                        fd.write();
+                    }
+                })
+            })
+            .collect();
+        // The driver thread: park until every waker has run, polling
+        // (blocking on the eventfd) whenever no wake-up is pending. It
+        // looks at `done` only before it parks, as a scheduler looks at
+        // its queues: a wake-up lost after that look is a deadlock.
+        while done.load(SeqCst) < wakes {
+            if !word.enter_poll() {
+                fd.wait();
+            }
+            word.leave_poll();
+        }
+        for w in wakers {
+            w.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_wake_is_seen_whether_the_driver_polls_or_runs() {
+    parker_sees_every_wake(1);
+}
+
+#[test]
+fn two_wakes_racing_a_parking_driver() {
+    parker_sees_every_wake(2);
+}

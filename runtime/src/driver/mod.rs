@@ -10,8 +10,9 @@
 //!
 //! # Implementation
 //!
-//! - Unparking goes through a `mio::Waker` (an eventfd on Linux), guarded by
-//!   a `notified` flag so repeated unparks cost one syscall.
+//! - Unparking goes through a `mio::Waker` (an eventfd on Linux), written
+//!   only when the driver thread is polling: an awake one just finds the
+//!   wake-up recorded at its next park ([`wake::WakeWord`]).
 //! - While parked, the driver publishes the wheel time it will wake at; a
 //!   timer inserted earlier than that unparks it, so a new short timer is
 //!   never delayed by a long poll.
@@ -34,6 +35,7 @@ use slab::Slab;
 pub(crate) mod scheduled_io;
 #[cfg(target_os = "linux")]
 mod timerfd;
+mod wake;
 pub(crate) mod wheel;
 
 #[cfg(all(test, loom))]
@@ -81,7 +83,7 @@ struct PollState {
 pub(crate) struct Inner {
     pub(crate) registry: mio::Registry,
     waker: mio::Waker,
-    notified: AtomicBool,
+    wake: wake::WakeWord,
     ios: Mutex<IoSlab>,
     timers: Mutex<Wheel<Waker>>,
     /// Wheel time (ticks) the parked driver will wake at: a timer due
@@ -240,7 +242,7 @@ impl Driver {
         let inner = Arc::new(Inner {
             registry,
             waker,
-            notified: AtomicBool::new(false),
+            wake: wake::WakeWord::new(),
             ios: Mutex::new(IoSlab {
                 slab: Slab::new(),
                 next_generation: 0,
@@ -283,8 +285,7 @@ impl Driver {
             let timers = lock(&inner.timers);
             let now = inner.clock.now();
             let mut wait = timeout;
-            let woken =
-                inner.notified.load(Ordering::Acquire) || inner.shutdown.load(Ordering::Acquire);
+            let woken = inner.wake.enter_poll() || inner.shutdown.load(Ordering::Acquire);
             if let Some(t) = timers.next_expiration() {
                 let at = inner.start + tick_duration(t);
                 // A paused clock, with the runtime idle (no timeout: nothing
@@ -327,7 +328,7 @@ impl Driver {
             debug_assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "{e}");
         }
         inner.parked_until.store(0, Ordering::Release);
-        inner.notified.store(false, Ordering::Release);
+        inner.wake.leave_poll();
 
         // Hand readiness to the registrations.
         if !st.events.is_empty() {
@@ -417,7 +418,7 @@ impl Inner {
     }
 
     pub(crate) fn unpark(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
+        if self.wake.wake() {
             // A failing eventfd write cannot be recovered from here; the
             // driver still wakes on its next deadline.
             let _ = self.waker.wake();
