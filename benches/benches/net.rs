@@ -9,7 +9,9 @@
 //!   thread the 16 client sockets; `1thread` polls all 32 sockets on the
 //!   bench thread (no cross-thread wake-ups at all). A short read ends a
 //!   read loop: edge-triggered epoll reports the next arrival, so the
-//!   ceilings make no read that would only say WouldBlock.
+//!   ceilings make no read that would only say WouldBlock. A second
+//!   case, `256x25x64B`, has 256 connections do 25 round trips each (no
+//!   ceiling: the mio loops are written for 16).
 //! - `timers_10k`: 10,000 tasks each `sleep(1 ms)`, time until all are done.
 //! - `timeout_ready_1k`: 1,000 `timeout(1 s, ready(()))` awaited in one task.
 #![allow(missing_docs)] // criterion's macros generate undocumented public items
@@ -54,9 +56,9 @@ macro_rules! echo_workload {
             use super::*;
             $(use $ext;)+
 
-            /// Starts an echo server on 127.0.0.1 and returns `CONNS`
+            /// Starts an echo server on 127.0.0.1 and returns `n`
             /// connected client streams (nodelay on both ends).
-            pub(crate) async fn setup() -> Vec<$Stream> {
+            pub(crate) async fn setup(n: usize) -> Vec<$Stream> {
                 let listener = <$Listener>::bind("127.0.0.1:0").await.expect("bind");
                 let addr = listener.local_addr().expect("local_addr");
                 $spawn(async move {
@@ -78,8 +80,8 @@ macro_rules! echo_workload {
                         });
                     }
                 });
-                let mut conns = Vec::with_capacity(CONNS);
-                for _ in 0..CONNS {
+                let mut conns = Vec::with_capacity(n);
+                for _ in 0..n {
                     let s = <$Stream>::connect(addr).await.expect("connect");
                     s.set_nodelay(true).expect("nodelay");
                     conns.push(s);
@@ -87,16 +89,16 @@ macro_rules! echo_workload {
                 conns
             }
 
-            /// Every connection does `ROUNDS` sequential round trips, all
+            /// Every connection does `rounds` sequential round trips, all
             /// connections at once; the streams are handed back.
-            pub(crate) async fn round_trips(conns: &mut Vec<$Stream>) {
+            pub(crate) async fn round_trips(conns: &mut Vec<$Stream>, rounds: usize) {
                 let hs: Vec<_> = conns
                     .drain(..)
                     .map(|mut s| {
                         $spawn(async move {
                             let out = [7u8; MSG];
                             let mut back = [0u8; MSG];
-                            for _ in 0..ROUNDS {
+                            for _ in 0..rounds {
                                 s.write_all(&out).await.expect("write");
                                 s.read_exact(&mut back).await.expect("read");
                             }
@@ -155,25 +157,31 @@ echo_workload!(
 
 fn tcp_echo(c: &mut Criterion) {
     let mut g = c.benchmark_group("tcp_echo");
+    // 16 connections × ROUNDS, and 256 connections × 25 (about as many
+    // round trips); the raw mio ceilings below run the 16-connection case.
+    for (n, rounds) in [(CONNS, ROUNDS), (256, 25)] {
+        g.throughput(Throughput::Elements((n * rounds) as u64));
+        let param = format!("{n}x{rounds}x{MSG}B");
+
+        let rt = myrt_rt();
+        let mut conns = rt.block_on(on_myrt::setup(n));
+        g.bench_function(BenchmarkId::new("myrt", &param), |b| {
+            b.iter(|| rt.block_on(on_myrt::round_trips(&mut conns, rounds)))
+        });
+        drop(conns);
+        drop(rt);
+
+        let rt = tokio_rt();
+        let mut conns = rt.block_on(on_tokio::setup(n));
+        g.bench_function(BenchmarkId::new("tokio", &param), |b| {
+            b.iter(|| rt.block_on(on_tokio::round_trips(&mut conns, rounds)))
+        });
+        drop(conns);
+        drop(rt);
+    }
+
     g.throughput(Throughput::Elements((CONNS * ROUNDS) as u64));
     let param = format!("{CONNS}x{ROUNDS}x{MSG}B");
-
-    let rt = myrt_rt();
-    let mut conns = rt.block_on(on_myrt::setup());
-    g.bench_function(BenchmarkId::new("myrt", &param), |b| {
-        b.iter(|| rt.block_on(on_myrt::round_trips(&mut conns)))
-    });
-    drop(conns);
-    drop(rt);
-
-    let rt = tokio_rt();
-    let mut conns = rt.block_on(on_tokio::setup());
-    g.bench_function(BenchmarkId::new("tokio", &param), |b| {
-        b.iter(|| rt.block_on(on_tokio::round_trips(&mut conns)))
-    });
-    drop(conns);
-    drop(rt);
-
     let mut client = mio_echo::Client::start();
     g.bench_function(BenchmarkId::new("mio_ceiling_2threads", &param), |b| {
         b.iter(|| client.round_trips())
