@@ -160,32 +160,44 @@ impl Schedule for Arc<Shared> {
             drop(task);
             return;
         }
-        let task = WORKER.with(|w| {
+        // Where the task went: back to us (not on one of our workers),
+        // or into our core, and then whether others should hear of it.
+        let placed = WORKER.with(|w| {
             let Ok(mut w) = w.try_borrow_mut() else {
-                return Some(task);
+                return Err(task);
             };
             let Some((shared, Some(core))) = w.as_mut() else {
-                return Some(task);
+                return Err(task);
             };
             if !Arc::ptr_eq(shared, self) {
-                return Some(task);
+                return Err(task);
             }
-            if yielded {
-                core.local.push_back(task, &self.inject);
-            } else if let Some(prev) = core.lifo.replace(task) {
-                core.local.push_back(prev, &self.inject);
+            // Only a push that makes the ring non-empty is news to the
+            // other workers: the LIFO slot cannot be stolen, and pushes
+            // onto a non-empty ring add to work that was there to see at
+            // the earlier push (a worker never sleeps on its own queued
+            // work, and one going to sleep takes a last look at every
+            // ring, so skipping the check loses no task, only the SeqCst
+            // fence and a read of the contended idle word per spawn).
+            let to_ring = if yielded {
+                Some(task)
             } else {
-                return None;
-            }
-            None
+                core.lifo.replace(task)
+            };
+            Ok(to_ring.is_some_and(|t| {
+                let was_empty = core.local.is_empty();
+                core.local.push_back(t, &self.inject);
+                was_empty
+            }))
         });
-        match task {
-            Some(task) => self.push_remote(task),
-            None => {
+        match placed {
+            Err(task) => self.push_remote(task),
+            Ok(true) => {
                 if self.idle.should_notify() {
                     self.notify_parked();
                 }
             }
+            Ok(false) => {}
         }
     }
 
