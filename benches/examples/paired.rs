@@ -278,6 +278,13 @@ fn main() {
         let (mut ms, mut ts, mut ratios, mut fs) = (vec![], vec![], vec![], vec![]);
         for _ in 0..rounds {
             let mut round = (p.round)();
+            // `PAIRED_ONLY=myrt` (or `tokio`) times one side only, for a
+            // profiler; the other side then reads as 1 s.
+            match std::env::var("PAIRED_ONLY").as_deref() {
+                Ok("myrt") => round.tokio = Box::new(|| 1.0),
+                Ok("tokio") => round.myrt = Box::new(|| 1.0),
+                _ => {}
+            }
             // Warm up both (allocator, thread start).
             (round.myrt)();
             (round.tokio)();

@@ -546,6 +546,9 @@ impl fmt::Debug for EnterGuard {
     }
 }
 
+/// Spins `ThreadWaker::wait` makes before it parks.
+const SPIN_BEFORE_PARK: u32 = 256;
+
 /// Wakes a thread parked in `wait`.
 pub(crate) struct ThreadWaker {
     thread: std::thread::Thread,
@@ -563,6 +566,12 @@ impl ThreadWaker {
 
     /// Parks until woken (a wake-up sent before the call counts).
     pub(crate) fn wait(&self) {
+        for _ in 0..SPIN_BEFORE_PARK {
+            if self.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
+                return;
+            }
+            std::hint::spin_loop();
+        }
         while !self.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
             std::thread::park();
         }
