@@ -2,7 +2,8 @@
 # Runs every criterion bench of myrt-benches (myrt and tokio side by side in
 # each), then benches/http.sh (wrk against http_hello and its tokio twin),
 # and regenerates docs/benchmarks.md + docs/benchmarks.svg from the results
-# with benches/report.py. About 10 minutes on 2 cores, builds included.
+# with benches/report.py. About 25 minutes on 2 cores, builds included (half
+# of it the mimalloc pass).
 #
 #   benches/run.sh                 # everything
 #   benches/run.sh tcp_echo        # only benches matching a criterion filter
@@ -11,6 +12,10 @@
 #   NO_HYPER=1 benches/run.sh      # skip hyper on both runtimes (benches/hyper.sh, glibc + mimalloc)
 #   NO_PAIRED=1 benches/run.sh     # skip the interleaved pairs (examples/paired.rs;
 #                                  # also skipped when a filter is given)
+#   NO_MIMALLOC=1 benches/run.sh   # glibc malloc only (by default the criterion
+#                                  # benches and the pairs run a second time with
+#                                  # --features mimalloc, for the report's mimalloc
+#                                  # column and table)
 #   BENCH_WARMUP=2 BENCH_MEASURE=5 benches/run.sh   # longer, steadier runs
 #
 # Only results produced by this run go into the report (older criterion
@@ -48,6 +53,22 @@ if [[ "${status[0]}" -ne 0 ]]; then
     exit 1
 fi
 
+MI_CRITERION=()
+if [[ -z "${NO_MIMALLOC:-}" ]]; then
+    echo "== criterion again, both runtimes on mimalloc (log: $CARGO_TARGET_DIR/mimalloc/bench-run.log)"
+    mkdir -p "$CARGO_TARGET_DIR/mimalloc"
+    set +e
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR/mimalloc" cargo bench -q -p myrt-benches --features mimalloc --bench '*' -- \
+        --warm-up-time "$WARMUP" --measurement-time "$MEASURE" "$@" > "$CARGO_TARGET_DIR/mimalloc/bench-run.log" 2>&1
+    mi_status=$?
+    set -e
+    if [[ "$mi_status" -ne 0 ]]; then
+        echo "cargo bench --features mimalloc failed (exit $mi_status), see $CARGO_TARGET_DIR/mimalloc/bench-run.log" >&2
+        exit 1
+    fi
+    MI_CRITERION=(--criterion-mimalloc "$CARGO_TARGET_DIR/mimalloc/criterion")
+fi
+
 HTTP_JSON=()
 if [[ -z "${NO_HTTP:-}" ]]; then
     echo "== http"
@@ -61,6 +82,13 @@ if [[ -z "${NO_PAIRED:-}" && $# -eq 0 ]]; then
     cargo run -q --release -p myrt-benches --example paired > "$CARGO_TARGET_DIR/paired.md"
     cat "$CARGO_TARGET_DIR/paired.md"
     PAIRED=(--paired "$CARGO_TARGET_DIR/paired.md")
+    if [[ -z "${NO_MIMALLOC:-}" ]]; then
+        echo "== interleaved pairs on mimalloc"
+        CARGO_TARGET_DIR="$CARGO_TARGET_DIR/mimalloc" cargo run -q --release -p myrt-benches --features mimalloc \
+            --example paired > "$CARGO_TARGET_DIR/paired-mimalloc.md"
+        cat "$CARGO_TARGET_DIR/paired-mimalloc.md"
+        PAIRED+=(--paired-mimalloc "$CARGO_TARGET_DIR/paired-mimalloc.md")
+    fi
 fi
 
 # Printed only (and in bench-hyper.json): docs/benchmarks.md keeps these by hand.
@@ -79,5 +107,5 @@ fi
 
 echo "== report"
 python3 "$ROOT/benches/report.py" --criterion "$CARGO_TARGET_DIR/criterion" \
-    --since "$SINCE" "${HTTP_JSON[@]}" "${PAIRED[@]}" --note "Load average before the run: $LOAD" \
+    --since "$SINCE" "${HTTP_JSON[@]}" "${PAIRED[@]}" "${MI_CRITERION[@]}" --note "Load average before the run: $LOAD" \
     --doc "$ROOT/docs/benchmarks.md" --svg "$ROOT/docs/benchmarks.svg"
