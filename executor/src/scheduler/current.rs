@@ -196,7 +196,7 @@ impl Schedule for Arc<Shared> {
             }
         });
         if let Some(task) = task {
-            self.inject.push(task);
+            let _ = self.inject.push(task);
             self.common.park.unpark();
         }
     }

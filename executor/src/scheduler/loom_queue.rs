@@ -115,7 +115,7 @@ fn batch_from_injector_races_steal() {
         let runs = Arc::new(AtomicUsize::new(0));
         let inject = Inject::new();
         for _ in 0..3 {
-            inject.push(task(&runs));
+            let _ = inject.push(task(&runs));
         }
         let (owner, steal) = local();
         owner.push_back(task(&runs), &inject);

@@ -130,8 +130,13 @@ impl Shared {
     }
 
     fn push_remote(&self, task: Notified) {
-        self.inject.push(task);
-        self.notify_parked();
+        // As for a local push (see `schedule`): only a push that makes the
+        // injector non-empty is news. A non-empty injector was there to see
+        // at the push that last found it empty, which looked for sleepers,
+        // and a worker going to sleep takes a last look at it.
+        if self.inject.push(task) {
+            self.notify_parked();
+        }
     }
 }
 

@@ -71,16 +71,19 @@ impl Inject {
         }
     }
 
-    /// Queues `task`; after `close` the task is dropped instead.
-    pub(crate) fn push(&self, task: Notified) {
+    /// Queues `task`; after `close` the task is dropped instead. Returns
+    /// true when the queue was empty before (and the task was queued).
+    pub(crate) fn push(&self, task: Notified) -> bool {
         let mut q = lock(&self.queue);
         if q.closed {
             drop(q);
             drop(task); // outside the lock: it may free the cell
-            return;
+            return false;
         }
+        let was_empty = q.tasks.is_empty();
         q.tasks.push_back(task);
         self.len.store(q.tasks.len(), Release);
+        was_empty
     }
 
     /// Refuses further pushes and returns what is queued.
@@ -190,7 +193,7 @@ impl Local {
             return;
         }
         // Full, or a stealer is still copying out the slots it claimed.
-        inject.push(task);
+        let _ = inject.push(task);
     }
 
     /// Pops from the front.
