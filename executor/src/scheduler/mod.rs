@@ -566,8 +566,12 @@ impl ThreadWaker {
 
     /// Parks until woken (a wake-up sent before the call counts).
     pub(crate) fn wait(&self) {
+        // Spin on a load (a swap per turn would keep taking the line away
+        // from the waker's store), then take the flag with a swap.
         for _ in 0..SPIN_BEFORE_PARK {
-            if self.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
+            if self.woken.load(std::sync::atomic::Ordering::Relaxed)
+                && self.woken.swap(false, std::sync::atomic::Ordering::Acquire)
+            {
                 return;
             }
             std::hint::spin_loop();

@@ -52,7 +52,7 @@ pub struct Id(pub(crate) NonZeroU64);
 
 impl Id {
     /// A fresh id. Each thread takes ids from the process-wide counter in
-    /// blocks of [`ID_BLOCK`] and hands them out one by one, so spawning
+    /// blocks of 1024 and hands them out one by one, so spawning
     /// workers do not share a counter's cache line; ids are unique but not
     /// in spawn order across threads.
     pub(crate) fn next() -> Id {
