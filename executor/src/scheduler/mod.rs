@@ -566,12 +566,12 @@ impl ThreadWaker {
 
     /// Parks until woken (a wake-up sent before the call counts).
     pub(crate) fn wait(&self) {
-        // Spin on a load (a swap per turn would keep taking the line away
-        // from the waker's store), then take the flag with a swap.
+        // A swap per turn, not a load: spinning on a relaxed load and
+        // swapping only when it reads true made `ping_pong` from
+        // `block_on` twice as slow on this project's 2-core VM (8.6 ms
+        // against 3.5 ms; without any spin, 4.2 ms).
         for _ in 0..SPIN_BEFORE_PARK {
-            if self.woken.load(std::sync::atomic::Ordering::Relaxed)
-                && self.woken.swap(false, std::sync::atomic::Ordering::Acquire)
-            {
+            if self.woken.swap(false, std::sync::atomic::Ordering::Acquire) {
                 return;
             }
             std::hint::spin_loop();
