@@ -191,8 +191,8 @@ impl Schedule for Arc<Shared> {
             };
             Ok(to_ring.is_some_and(|t| {
                 let was_empty = core.local.is_empty();
-                core.local.push_back(t, &self.inject);
-                was_empty
+                // An overflow into an empty injector is news too.
+                core.local.push_back(t, &self.inject) || was_empty
             }))
         });
         match placed {

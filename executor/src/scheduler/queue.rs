@@ -180,7 +180,11 @@ impl Local {
     /// injector (which `next_task` drains a fair share of every 61 ticks),
     /// whereas moving the oldest tasks out made them wait for a second
     /// pass; at 1,000 hyper connections that set p99 above tokio's.
-    pub(crate) fn push_back(&self, task: Notified, inject: &Inject) {
+    ///
+    /// Returns true when the task went to `inject` and found it empty (the
+    /// caller then looks for sleepers, as for any push that makes a queue
+    /// non-empty).
+    pub(crate) fn push_back(&self, task: Notified, inject: &Inject) -> bool {
         let (steal, _) = unpack(self.0.head.load(Acquire));
         // Only we write `tail`.
         let tail = self.0.tail.load(Relaxed);
@@ -190,10 +194,10 @@ impl Local {
             // them until `tail` is published below.
             slot.with_mut(|p| unsafe { (*p).write(task) });
             self.0.tail.store(tail.wrapping_add(1), Release);
-            return;
+            return false;
         }
         // Full, or a stealer is still copying out the slots it claimed.
-        let _ = inject.push(task);
+        inject.push(task)
     }
 
     /// Pops from the front.

@@ -84,6 +84,9 @@ impl Registry {
     }
 
     /// Removes a task; true when it was here (its reference is the caller's).
+    /// A task never inserted still has the key `u32::MAX`, which with 64
+    /// shards is also a valid key (shard 63, the last slot): the slot is
+    /// compared with the task itself, so it is never taken for another.
     pub(crate) fn remove(&self, task: RawTask) -> bool {
         let key = task.header().registry_key.load(Relaxed) as usize;
         let Some(shard) = self.shards.get(key & (MAX_SHARDS - 1)) else {

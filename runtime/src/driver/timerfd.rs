@@ -18,8 +18,9 @@ pub(crate) struct TimerFd {
     armed: Option<Instant>,
 }
 
-/// Re-arming for a deadline this close to the armed one is skipped: the
-/// wake-up comes at most this much early (and the park just loops).
+/// Re-arming is skipped when the armed deadline is still ahead, not after
+/// the new one and at most this much before it: the wake-up then comes at
+/// most this much early (the park just loops), never late.
 const SLACK: Duration = Duration::from_micros(20);
 
 impl TimerFd {
@@ -55,8 +56,9 @@ impl TimerFd {
         let now = Instant::now();
         let deadline = now + wait;
         if let Some(a) = self.armed {
-            // Still ahead and (about) the same deadline: already armed.
-            if a > now && a.max(deadline) - a.min(deadline) <= SLACK {
+            // Still ahead, and the same deadline or a little before it:
+            // already armed.
+            if a > now && a <= deadline && deadline - a <= SLACK {
                 return true;
             }
         }
