@@ -7,7 +7,7 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public items
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use myrt_benches::rt_cases::{on_myrt, on_tokio, SPAWN};
+use myrt_benches::rt_cases::{on_myrt, on_tokio};
 
 #[derive(Copy, Clone, Debug)]
 enum Flavor {
@@ -73,26 +73,12 @@ fn spawn_many_outside(c: &mut Criterion) {
     for f in [Flavor::Multi(2), Flavor::Multi(4)] {
         let rt = myrt_rt(f);
         g.bench_with_input(BenchmarkId::new("myrt", f), &f, |b, _| {
-            b.iter(|| {
-                let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
-                rt.block_on(async {
-                    for h in hs {
-                        h.await.unwrap();
-                    }
-                })
-            })
+            b.iter(|| on_myrt::spawn_outside(&rt))
         });
         drop(rt);
         let rt = tokio_rt(f);
         g.bench_with_input(BenchmarkId::new("tokio", f), &f, |b, _| {
-            b.iter(|| {
-                let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
-                rt.block_on(async {
-                    for h in hs {
-                        h.await.unwrap();
-                    }
-                })
-            })
+            b.iter(|| on_tokio::spawn_outside(&rt))
         });
     }
     g.finish();

@@ -26,7 +26,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Instant;
 
-use myrt_benches::rt_cases::{self, on_myrt, on_tokio};
+use myrt_benches::rt_cases::{on_myrt, on_tokio};
 use myrt_benches::sync_cases as cases;
 use myrt_benches::{run_task, tokio_rt};
 
@@ -203,8 +203,8 @@ fn main() {
         sched(
             "spawn_many_outside/multi2",
             2,
-            rt_cases::myrt_spawn_outside,
-            rt_cases::tokio_spawn_outside,
+            on_myrt::spawn_outside,
+            on_tokio::spawn_outside,
             10,
         ),
         sched(
@@ -240,8 +240,8 @@ fn main() {
         sched(
             "sleep_1ms x20 (lateness)",
             2,
-            |rt| rt.block_on(rt_cases::myrt_sleep_1ms()),
-            |rt| rt.block_on(rt_cases::tokio_sleep_1ms()),
+            |rt| rt.block_on(on_myrt::sleep_1ms()),
+            |rt| rt.block_on(on_tokio::sleep_1ms()),
             4,
         ),
         // Task cost against the number of live tasks (divide by n for ns

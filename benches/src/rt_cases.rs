@@ -18,9 +18,9 @@ pub const ROUNDS: usize = 1_000;
 pub const CHAIN: usize = 1_000;
 
 /// The same workload bodies for both runtimes: `$spawn` spawns a task,
-/// `$yield_now` yields.
+/// `$yield_now` yields, `$sleep` sleeps, `$Runtime` is the runtime type.
 macro_rules! workloads {
-    ($m:ident, $spawn:path, $yield_now:path) => {
+    ($m:ident, $spawn:path, $yield_now:path, $sleep:path, $Runtime:ty) => {
         /// The workloads on one runtime.
         pub mod $m {
             use super::*;
@@ -85,64 +85,51 @@ macro_rules! workloads {
                 $spawn(async move { chain(CHAIN, tx) });
                 rx.await.unwrap();
             }
+
+            /// `spawn_many_outside`: [`SPAWN`] tasks spawned from a thread
+            /// that is not a worker, then joined in `block_on`.
+            pub fn spawn_outside(rt: &$Runtime) {
+                let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
+                let s: usize = rt.block_on(async {
+                    let mut s = 0;
+                    for h in hs {
+                        s += h.await.unwrap();
+                    }
+                    s
+                });
+                assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
+            }
+
+            /// [`SLEEPS`] sequential `sleep(1 ms)` on an otherwise idle
+            /// runtime: the time over `SLEEPS` ms is the summed lateness.
+            pub async fn sleep_1ms() {
+                for _ in 0..SLEEPS {
+                    let start = std::time::Instant::now();
+                    $sleep(std::time::Duration::from_millis(1)).await;
+                    assert!(
+                        start.elapsed() >= std::time::Duration::from_millis(1),
+                        "woke early"
+                    );
+                }
+            }
         }
     };
 }
 
-workloads!(on_myrt, myrt::spawn, myrt::task::yield_now);
-workloads!(on_tokio, tokio::spawn, tokio::task::yield_now);
-
 /// Sleeps in a row in `sleep_1ms`.
 pub const SLEEPS: usize = 20;
 
-/// [`SLEEPS`] sequential `sleep(1 ms)` on myrt, on an otherwise idle
-/// runtime: the time over `SLEEPS` ms is the summed lateness.
-pub async fn myrt_sleep_1ms() {
-    for _ in 0..SLEEPS {
-        let start = std::time::Instant::now();
-        myrt::time::sleep(std::time::Duration::from_millis(1)).await;
-        assert!(
-            start.elapsed() >= std::time::Duration::from_millis(1),
-            "woke early"
-        );
-    }
-}
-
-/// The same on tokio.
-pub async fn tokio_sleep_1ms() {
-    for _ in 0..SLEEPS {
-        let start = std::time::Instant::now();
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        assert!(
-            start.elapsed() >= std::time::Duration::from_millis(1),
-            "woke early"
-        );
-    }
-}
-
-/// `spawn_many_outside` on myrt: [`SPAWN`] tasks spawned from a thread
-/// that is not a worker, then joined in `block_on`.
-pub fn myrt_spawn_outside(rt: &myrt::runtime::Runtime) {
-    let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
-    let s: usize = rt.block_on(async {
-        let mut s = 0;
-        for h in hs {
-            s += h.await.unwrap();
-        }
-        s
-    });
-    assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
-}
-
-/// `spawn_many_outside` on tokio, the same way.
-pub fn tokio_spawn_outside(rt: &tokio::runtime::Runtime) {
-    let hs: Vec<_> = (0..SPAWN).map(|i| rt.spawn(async move { i })).collect();
-    let s: usize = rt.block_on(async {
-        let mut s = 0;
-        for h in hs {
-            s += h.await.unwrap();
-        }
-        s
-    });
-    assert_eq!(s, SPAWN * (SPAWN - 1) / 2);
-}
+workloads!(
+    on_myrt,
+    myrt::spawn,
+    myrt::task::yield_now,
+    myrt::time::sleep,
+    myrt::runtime::Runtime
+);
+workloads!(
+    on_tokio,
+    tokio::spawn,
+    tokio::task::yield_now,
+    tokio::time::sleep,
+    tokio::runtime::Runtime
+);

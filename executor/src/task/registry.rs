@@ -5,8 +5,8 @@
 //! lock or one cache line: each shard is a mutex'd slab on cache lines of
 //! its own, a task goes into the shard its id picks (consecutive ids, so
 //! consecutive spawns, go to different shards), and the live count is each
-//! slab's length, summed on read. A task remembers its shard in its
-//! registry key, so it is removed from the shard it went into.
+//! slab's length, summed on read. The task's registry key is its slot in
+//! that shard.
 //!
 //! Inserting into the spawning thread's own shard instead was measured
 //! (2026-12-06, `examples/paired.rs`): a spawn loop in one task then shares
@@ -18,11 +18,8 @@ use slab::Slab;
 use super::raw::RawTask;
 use crate::loom::{lock, Mutex, Ordering::*};
 
-/// Most shards (the key keeps the shard in its low [`SHARD_BITS`] bits).
-const MAX_SHARDS: usize = 1 << SHARD_BITS;
-const SHARD_BITS: u32 = 6;
-/// Slab slots a shard can key: the key's remaining bits.
-const SLOTS_PER_SHARD: usize = 1 << (32 - SHARD_BITS);
+/// Most shards.
+const MAX_SHARDS: usize = 64;
 
 pub(crate) struct Registry {
     shards: Box<[Shard]>,
@@ -62,44 +59,32 @@ impl Registry {
     ///
     /// # Panics
     ///
-    /// When every shard holds 2^26 live tasks (over four billion in all).
+    /// When one shard would hold over four billion live tasks.
     pub(crate) fn insert(&self, task: RawTask) -> bool {
-        let first = task.header().id.0.get() as usize & self.mask;
-        // That shard, unless it is full: then the next one.
-        for i in 0..self.shards.len() {
-            let index = (first + i) & self.mask;
-            let mut shard = lock(&self.shards[index].0);
-            if shard.closed {
-                return false;
-            }
-            if shard.tasks.vacant_key() >= SLOTS_PER_SHARD {
-                continue;
-            }
-            let slot = shard.tasks.insert(task);
-            let key = ((slot << SHARD_BITS) | index) as u32;
-            task.header().registry_key.store(key, Relaxed);
-            return true;
+        let mut shard = lock(self.shard(task));
+        if shard.closed {
+            return false;
         }
-        panic!("more than four billion live tasks in one runtime");
+        let key = shard.tasks.insert(task);
+        let key = u32::try_from(key).expect("more than 4 billion live tasks in one registry shard");
+        task.header().registry_key.store(key, Relaxed);
+        true
     }
 
     /// Removes a task; true when it was here (its reference is the caller's).
-    /// A task never inserted still has the key `u32::MAX`, which with 64
-    /// shards is also a valid key (shard 63, the last slot): the slot is
-    /// compared with the task itself, so it is never taken for another.
     pub(crate) fn remove(&self, task: RawTask) -> bool {
+        let mut shard = lock(self.shard(task));
         let key = task.header().registry_key.load(Relaxed) as usize;
-        let Some(shard) = self.shards.get(key & (MAX_SHARDS - 1)) else {
-            return false;
-        };
-        let mut shard = lock(&shard.0);
-        let slot = key >> SHARD_BITS;
-        if shard.tasks.get(slot) == Some(&task) {
-            shard.tasks.remove(slot);
+        if shard.tasks.get(key) == Some(&task) {
+            shard.tasks.remove(key);
             true
         } else {
             false
         }
+    }
+
+    fn shard(&self, task: RawTask) -> &Mutex<Inner> {
+        &self.shards[task.header().id.0.get() as usize & self.mask].0
     }
 
     /// Closes the registry to new tasks and cancels every task in it,
@@ -149,8 +134,14 @@ mod tests {
         }
     }
 
-    fn shard_of(task: RawTask) -> usize {
-        task.header().registry_key.load(Relaxed) as usize & (MAX_SHARDS - 1)
+    /// The index of the shard whose slab holds `task`.
+    fn shard_of(reg: &Registry, task: RawTask) -> usize {
+        let key = task.header().registry_key.load(Relaxed) as usize;
+        let holding: Vec<usize> = (0..reg.shards.len())
+            .filter(|&i| lock(&reg.shards[i].0).tasks.get(key) == Some(&task))
+            .collect();
+        assert_eq!(holding.len(), 1, "in exactly one shard");
+        holding[0]
     }
 
     #[test]
@@ -162,7 +153,7 @@ mod tests {
         for (n, _) in &tasks {
             assert!(reg.insert(n.raw()));
             let id = n.raw().header().id.0.get() as usize;
-            assert_eq!(shard_of(n.raw()), id & 7);
+            assert_eq!(shard_of(&reg, n.raw()), id & 7);
         }
         assert_eq!(reg.live(), 150);
         let mut seen = 0;
